@@ -1,0 +1,80 @@
+/**
+ * Remembers recently accepted deliveries so that VoxPria's retries start no second execution.
+ *
+ * n8n gives each webhook request its own copy of the node's static data, loaded when the
+ * request arrives, so concurrent requests cannot see each other's writes there. The memory
+ * therefore lives in this process (one per trigger node), where a check-and-record is atomic
+ * because no await separates them. Static data holds a reference to it: n8n serialises static
+ * data when it saves it, after the response, so whichever request saves last writes the whole,
+ * current memory. After a restart the memory is rebuilt from that saved copy.
+ */
+
+/** At most this many deliveries are remembered... */
+export const MEMORY_MAX_ENTRIES = 2_000;
+/** ...and none for longer than this. */
+export const MEMORY_TTL_SECONDS = 24 * 60 * 60;
+
+/** Keys are a 96-bit prefix of the delivery's HMAC: short to store, and collisions are negligible. */
+export function deliveryKey(digest: Buffer): string {
+	return digest.subarray(0, 12).toString('base64url');
+}
+
+export class DeliveryMemory {
+	/** Insertion-ordered, so the oldest entry is always first. Value: epoch seconds first seen. */
+	private readonly seen = new Map<string, number>();
+
+	constructor(persisted?: unknown, nowMs = Date.now()) {
+		if (!Array.isArray(persisted)) return;
+		const oldestAllowed = Math.floor(nowMs / 1000) - MEMORY_TTL_SECONDS;
+		for (const entry of persisted.slice(-MEMORY_MAX_ENTRIES)) {
+			if (typeof entry !== 'string') continue;
+			const [key, time] = entry.split('.');
+			const seenAt = parseInt(time, 36);
+			if (key && seenAt >= oldestAllowed) this.seen.set(key, seenAt);
+		}
+	}
+
+	get size(): number {
+		return this.seen.size;
+	}
+
+	/** Records the key; answers false if it was already there (a duplicate). */
+	remember(key: string, nowMs = Date.now()): boolean {
+		const now = Math.floor(nowMs / 1000);
+		this.evict(now);
+		if (this.seen.has(key)) return false;
+		this.seen.set(key, now);
+		if (this.seen.size > MEMORY_MAX_ENTRIES) {
+			this.seen.delete(this.seen.keys().next().value as string);
+		}
+		return true;
+	}
+
+	private evict(now: number): void {
+		for (const [key, seenAt] of this.seen) {
+			if (seenAt > now - MEMORY_TTL_SECONDS) return;
+			this.seen.delete(key);
+		}
+	}
+
+	/** The form kept in static data: "<key>.<seconds in base 36>", oldest first. */
+	toJSON(): string[] {
+		return Array.from(this.seen, ([key, seenAt]) => `${key}.${seenAt.toString(36)}`);
+	}
+}
+
+const memories = new Map<string, DeliveryMemory>();
+
+/** The memory of one trigger node; built from its saved copy the first time after a start. */
+export function memoryFor(scope: string, persisted: unknown): DeliveryMemory {
+	let memory = memories.get(scope);
+	if (!memory) {
+		memory = new DeliveryMemory(persisted);
+		memories.set(scope, memory);
+	}
+	return memory;
+}
+
+export function forgetMemory(scope: string): void {
+	memories.delete(scope);
+}

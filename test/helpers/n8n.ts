@@ -1,0 +1,332 @@
+/**
+ * Runs this package's nodes inside real n8n-core contexts (ExecuteContext, HookContext,
+ * WebhookContext, RoutingNode) and real n8n-workflow Workflow objects, so that requests go
+ * through n8n's own HTTP helpers to a real local server. The one piece n8n's CLI normally
+ * supplies, the credentials helper, is reproduced here in a few lines, resolving the
+ * credential's `authenticate` block with n8n's expression engine the way the CLI does.
+ */
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+process.env.N8N_USER_FOLDER ??= mkdtempSync(join(tmpdir(), 'voxpria-n8n-'));
+
+import type { Request, Response } from 'express';
+import {
+	ExecuteContext,
+	HookContext,
+	RoutingNode,
+	WebhookContext,
+} from 'n8n-core';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentials,
+	ICredentialsHelper,
+	IDataObject,
+	IExecuteData,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	INodeTypes,
+	IRunExecutionData,
+	IWebhookData,
+	IWorkflowExecuteAdditionalData,
+	Workflow as WorkflowType,
+	WorkflowActivateMode,
+	WorkflowExecuteMode,
+} from 'n8n-workflow';
+import { createRunExecutionData, isExpression, NodeHelpers, Workflow } from 'n8n-workflow';
+
+import { VoxPriaApi } from '../../credentials/VoxPriaApi.credentials';
+import { VoxPria } from '../../nodes/VoxPria/VoxPria.node';
+import { VoxPriaTrigger } from '../../nodes/VoxPriaTrigger/VoxPriaTrigger.node';
+
+export const TRIGGER_TYPE = 'n8n-nodes-voxpria.voxPriaTrigger';
+export const ACTION_TYPE = 'n8n-nodes-voxpria.voxPria';
+
+const types: Record<string, INodeType> = {
+	[TRIGGER_TYPE]: new VoxPriaTrigger(),
+	[ACTION_TYPE]: new VoxPria(),
+};
+
+export const nodeTypes: INodeTypes = {
+	getByName: (type) => types[type],
+	getByNameAndVersion: (type, version) => NodeHelpers.getVersionedNodeType(types[type], version),
+	getKnownTypes: () => ({}),
+};
+
+const credentialType = new VoxPriaApi();
+
+function resolve(value: string, credentials: ICredentialDataDecryptedObject, workflow: WorkflowType, node: INode) {
+	if (!isExpression(value)) return value;
+	const resolved = workflow.expression.getSimpleParameterValue(
+		node,
+		value,
+		'internal',
+		{ $credentials: credentials },
+		undefined,
+		'',
+	);
+	return resolved ? String(resolved) : '';
+}
+
+/** The part of n8n's CLI CredentialsHelper that a generic-auth credential uses. */
+function credentialsHelper(data: ICredentialDataDecryptedObject): ICredentialsHelper {
+	return {
+		getParentTypes: () => [],
+		isCredentialUsableByNode: () => true,
+		async authenticate(
+			credentials: ICredentialDataDecryptedObject,
+			_type: string,
+			requestOptions: IHttpRequestOptions,
+			workflow?: WorkflowType,
+			node?: INode,
+		) {
+			const options = requestOptions as IHttpRequestOptions;
+			const { properties } = credentialType.authenticate;
+			for (const [outerKey, entries] of Object.entries(properties)) {
+				const target = ((options as unknown as IDataObject)[outerKey] ??= {}) as IDataObject;
+				for (const [key, value] of Object.entries(entries as IDataObject)) {
+					target[resolve(key, credentials, workflow!, node!)] = resolve(String(value), credentials, workflow!, node!);
+				}
+			}
+			return options;
+		},
+		preAuthentication: async () => undefined,
+		runPreAuthentication: async () => undefined,
+		getCredentials: async () => ({}) as ICredentials,
+		getDecrypted: async () => ({ ...data }),
+		updateCredentials: async () => undefined,
+		updateCredentialsOauthTokenData: async () => undefined,
+		getCredentialsProperties: () => credentialType.properties,
+	} as unknown as ICredentialsHelper;
+}
+
+export interface Setup {
+	/** The credential's values: { apiKey, baseUrl }. */
+	credentials: ICredentialDataDecryptedObject;
+	/** The node's parameters as a user would set them. */
+	parameters?: IDataObject;
+	/** Shared between calls to model n8n's per-workflow static data. */
+	staticData?: IDataObject;
+	webhookBaseUrl?: string;
+	workflowId?: string;
+	nodeId?: string;
+}
+
+function makeNode(type: string, setup: Setup): INode {
+	return {
+		id: setup.nodeId ?? 'node-1',
+		name: type === TRIGGER_TYPE ? 'VoxPria Trigger' : 'VoxPria',
+		type,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: structuredClone(setup.parameters ?? {}) as INodeParameters,
+		credentials: { voxPriaApi: { id: 'cred-1', name: 'VoxPria account' } },
+		webhookId: type === TRIGGER_TYPE ? 'hook-0000-1111' : undefined,
+	};
+}
+
+function makeWorkflow(node: INode, setup: Setup): WorkflowType {
+	return new Workflow({
+		id: setup.workflowId ?? 'wf-1',
+		name: 'Test workflow',
+		nodes: [node],
+		connections: {},
+		active: true,
+		nodeTypes,
+		// n8n loads static data from its database for each call; a shared object models that.
+		staticData: setup.staticData,
+	});
+}
+
+function makeAdditionalData(setup: Setup, extra: Partial<IWorkflowExecuteAdditionalData> = {}) {
+	const base = setup.webhookBaseUrl ?? 'https://n8n.example.com';
+	return {
+		credentialsHelper: credentialsHelper(setup.credentials),
+		webhookBaseUrl: `${base}/webhook`,
+		webhookTestBaseUrl: `${base}/webhook-test`,
+		webhookWaitingBaseUrl: `${base}/webhook-waiting`,
+		formWaitingBaseUrl: `${base}/form-waiting`,
+		restApiUrl: `${base}/rest`,
+		instanceBaseUrl: base,
+		variables: {},
+		executionTimeoutTimestamp: undefined,
+		currentNodeExecutionIndex: 0,
+		...extra,
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+/** A HookContext as n8n builds it to activate or deactivate a trigger. */
+export function hookContext(
+	setup: Setup,
+	mode: WorkflowExecuteMode = 'trigger',
+	activation: WorkflowActivateMode = 'activate',
+) {
+	const node = makeNode(TRIGGER_TYPE, setup);
+	const workflow = makeWorkflow(node, setup);
+	const context = new HookContext(workflow, node, makeAdditionalData(setup), mode, activation);
+	return { context, workflow, node };
+}
+
+/** The trigger's webhook lifecycle, run the way n8n runs it. */
+export function triggerLifecycle(setup: Setup) {
+	const methods = new VoxPriaTrigger().webhookMethods.default;
+	const run = (method: 'checkExists' | 'create' | 'delete', mode?: WorkflowExecuteMode) => {
+		const { context } = hookContext(setup, mode);
+		return methods[method].call(context);
+	};
+	return {
+		checkExists: (mode?: WorkflowExecuteMode) => run('checkExists', mode),
+		create: (mode?: WorkflowExecuteMode) => run('create', mode),
+		delete: (mode?: WorkflowExecuteMode) => run('delete', mode),
+		/** What n8n does on activation: create unless checkExists says it is there. */
+		async activate(mode?: WorkflowExecuteMode) {
+			if (!(await run('checkExists', mode))) await run('create', mode);
+		},
+		webhookUrl(mode: WorkflowExecuteMode = 'trigger') {
+			return hookContext(setup, mode).context.getNodeWebhookUrl('default');
+		},
+	};
+}
+
+/** Runs the trigger's webhook() for one real express request, in a real WebhookContext. */
+export async function runWebhook(setup: Setup, req: Request, res: Response) {
+	const node = makeNode(TRIGGER_TYPE, setup);
+	const workflow = makeWorkflow(node, setup);
+	const additionalData = makeAdditionalData(setup, { httpRequest: req, httpResponse: res });
+	const webhookData = {
+		httpMethod: 'POST',
+		node: node.name,
+		path: 'webhook',
+		webhookDescription: { name: 'default', httpMethod: 'POST', path: 'webhook' },
+		workflowId: workflow.id,
+	} as unknown as IWebhookData;
+	const context = new WebhookContext(workflow, node, additionalData, 'webhook', webhookData, [], null);
+	return await new VoxPriaTrigger().webhook.call(context);
+}
+
+/** Runs the action node's execute() over input items, in a real ExecuteContext. */
+export async function runAction(
+	setup: Setup,
+	items: INodeExecutionData[] = [{ json: {} }],
+	nodeSettings: Partial<INode> = {},
+): Promise<INodeExecutionData[][]> {
+	const node = { ...makeNode(ACTION_TYPE, setup), ...nodeSettings };
+	const workflow = makeWorkflow(node, setup);
+	const runExecutionData: IRunExecutionData = createRunExecutionData();
+	const executeData: IExecuteData = { node, data: { main: [items] }, source: null };
+	const context = new ExecuteContext(
+		workflow,
+		node,
+		makeAdditionalData(setup),
+		'manual',
+		runExecutionData,
+		0,
+		items,
+		{ main: [items] },
+		executeData,
+		[],
+	);
+	return (await new VoxPria().execute.call(context)) as INodeExecutionData[][];
+}
+
+/** A load-options / list-search call, as the editor makes it. */
+export function loadOptionsContext(setup: Setup) {
+	const node = makeNode(ACTION_TYPE, setup);
+	const workflow = makeWorkflow(node, setup);
+	const runExecutionData: IRunExecutionData = createRunExecutionData();
+	const executeData: IExecuteData = { node, data: { main: [[{ json: {} }]] }, source: null };
+	// An ExecuteContext offers the same getCredentials/helpers that list search uses.
+	return new ExecuteContext(
+		workflow,
+		node,
+		makeAdditionalData(setup),
+		'manual',
+		runExecutionData,
+		0,
+		[{ json: {} }],
+		{ main: [[{ json: {} }]] },
+		executeData,
+		[],
+	);
+}
+
+/**
+ * Runs the credential's test request through n8n-core's RoutingNode, as n8n's credential
+ * dialog does, and applies the credential's rules the way n8n's CredentialsTester does.
+ */
+export async function testCredential(credentials: ICredentialDataDecryptedObject) {
+	const tempType: INodeType = {
+		description: {
+			displayName: 'Temp',
+			name: 'temp',
+			group: [],
+			version: 1,
+			description: '',
+			defaults: {},
+			inputs: [],
+			outputs: [],
+			credentials: [{ name: 'voxPriaApi', required: true }],
+			properties: [
+				{
+					displayName: 'Temp',
+					name: 'temp',
+					type: 'string',
+					routing: { request: credentialType.test.request },
+					default: '',
+				},
+			],
+		},
+	};
+	const tempTypes: INodeTypes = {
+		getByName: () => tempType,
+		getByNameAndVersion: () => tempType,
+		getKnownTypes: () => ({}),
+	};
+	const node: INode = {
+		id: 'temp',
+		name: 'Temp-Node',
+		type: 'temp',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+		credentials: { voxPriaApi: { id: 'cred-1', name: 'VoxPria account' } },
+	};
+	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: tempTypes });
+	const inputData = { main: [[{ json: {} }]] };
+	const context = new ExecuteContext(
+		workflow,
+		node,
+		makeAdditionalData({ credentials }),
+		'internal',
+		createRunExecutionData(),
+		0,
+		[],
+		inputData,
+		{ node, data: {}, source: null },
+		[],
+	);
+	const routingNode = new RoutingNode(context, tempType, {
+		id: 'cred-1',
+		name: 'VoxPria account',
+		type: 'voxPriaApi',
+		data: credentials,
+	});
+	try {
+		await routingNode.runNode();
+	} catch (error) {
+		const response = (error as { cause?: { response?: { status: number; statusText: string } } }).cause
+			?.response;
+		if (response) {
+			const rule = credentialType.test.rules?.find(
+				(candidate) => candidate.type === 'responseCode' && candidate.properties.value === response.status,
+			);
+			return { status: 'Error', message: rule ? (rule.properties as IDataObject).message : response.statusText };
+		}
+		return { status: 'Error', message: (error as Error).message };
+	}
+	return { status: 'OK', message: 'Connection successful!' };
+}

@@ -1,0 +1,82 @@
+import { createServer, type IncomingMessage, type Server } from 'http';
+import type { AddressInfo } from 'net';
+
+import { VoxPriaApi } from '../../credentials/VoxPriaApi.credentials';
+import { loadOptionsContext, testCredential } from '../helpers/n8n';
+
+const GOOD_KEY = 'agl_sk_good_0123456789';
+
+describe('VoxPria API credential', () => {
+	let server: Server;
+	let baseUrl: string;
+	const seen: IncomingMessage[] = [];
+
+	beforeAll(async () => {
+		server = createServer((req, res) => {
+			seen.push(req);
+			if (req.url !== '/api/v1/credits') {
+				res.writeHead(404, { 'content-type': 'application/json' }).end('{"success":false,"error":"Not found"}');
+				return;
+			}
+			if (req.headers.authorization !== `Bearer ${GOOD_KEY}`) {
+				res.writeHead(401, { 'content-type': 'application/json' }).end('{"success":false,"error":"Invalid API key"}');
+				return;
+			}
+			res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true,"data":{"balance":120}}');
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	});
+	beforeEach(() => {
+		seen.length = 0;
+	});
+	afterAll(async () => {
+		await new Promise((resolve) => server.close(resolve));
+	});
+
+	it('is the voxPriaApi type with a password key field and a base URL defaulting to VoxPria', () => {
+		const credential = new VoxPriaApi();
+		expect(credential.name).toBe('voxPriaApi');
+		expect(credential.displayName).toBe('VoxPria API');
+		const apiKey = credential.properties.find((property) => property.name === 'apiKey');
+		expect(apiKey?.typeOptions?.password).toBe(true);
+		expect(apiKey?.required).toBe(true);
+		const base = credential.properties.find((property) => property.name === 'baseUrl');
+		expect(base?.default).toBe('https://app.voxpria.com');
+	});
+
+	it('sends the key as a Bearer Authorization header on node requests', async () => {
+		const context = loadOptionsContext({ credentials: { apiKey: GOOD_KEY, baseUrl } });
+		await context.helpers.httpRequestWithAuthentication.call(context, 'voxPriaApi', {
+			method: 'GET',
+			url: `${baseUrl}/api/v1/credits`,
+			json: true,
+		});
+		expect(seen).toHaveLength(1);
+		expect(seen[0].headers.authorization).toBe(`Bearer ${GOOD_KEY}`);
+	});
+
+	it.each([
+		['without a trailing slash', ''],
+		['with a trailing slash', '/'],
+		['with several trailing slashes', '//'],
+	])('tests the key with GET /api/v1/credits at the base URL %s', async (_label, suffix) => {
+		const result = await testCredential({ apiKey: GOOD_KEY, baseUrl: `${baseUrl}${suffix}` });
+		expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
+		expect(seen.map((req) => [req.method, req.url])).toEqual([['GET', '/api/v1/credits']]);
+		expect(seen[0].headers.authorization).toBe(`Bearer ${GOOD_KEY}`);
+	});
+
+	it('tells the user the API key is invalid when VoxPria answers 401', async () => {
+		const result = await testCredential({ apiKey: 'agl_sk_wrong', baseUrl });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^Invalid API key/);
+		expect(seen[0].headers.authorization).toBe('Bearer agl_sk_wrong');
+	});
+
+	it('points at the Base URL when there is no VoxPria API there', async () => {
+		const result = await testCredential({ apiKey: GOOD_KEY, baseUrl: `${baseUrl}/somewhere-else` });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/Check the Base URL/);
+	});
+});
