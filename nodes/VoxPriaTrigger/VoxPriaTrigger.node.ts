@@ -1,5 +1,6 @@
 import type {
 	IDataObject,
+	JsonObject,
 	IHookFunctions,
 	INodeType,
 	INodeTypeDescription,
@@ -82,7 +83,7 @@ async function deleteRemote(this: IHookFunctions, webhookId: string): Promise<vo
 	} catch (error) {
 		// Already gone is what we wanted.
 		if (error instanceof NodeApiError && error.httpCode === '404') return;
-		throw error;
+		throw new NodeApiError(this.getNode(), error as JsonObject);
 	}
 }
 
@@ -253,22 +254,16 @@ export class VoxPriaTrigger implements INodeType {
 						body: { url, events, active: true },
 					})) as IDataObject;
 				} catch (error) {
-					// A timeout or server error may still have registered the URL at VoxPria.
-					const ambiguous =
-						error instanceof NodeApiError && (!error.httpCode || Number(error.httpCode) >= 500);
-					if (ambiguous) {
+					const failure = new NodeApiError(this.getNode(), error as JsonObject);
+					// A timeout or a server error may still have registered the URL at VoxPria.
+					if (!failure.httpCode || Number(failure.httpCode) >= 500) {
 						try {
 							await removeRegistrationsFor.call(this, url);
 						} catch (cleanupError) {
-							(error as NodeApiError).description = [
-								(error as NodeApiError).description,
-								`A registration for ${url} may remain at VoxPria; the next activation removes it.`,
-							]
-								.filter(Boolean)
-								.join(' ');
+							failure.description = `${failure.description ?? ''} A registration for ${url} may remain at VoxPria (${(cleanupError as Error).message}); the next activation removes it.`.trim();
 						}
 					}
-					throw error;
+					throw failure;
 				}
 
 				const webhookId = typeof created?.webhookId === 'string' ? created.webhookId : undefined;

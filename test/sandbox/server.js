@@ -419,12 +419,13 @@ const eventForFinal = (status) => (status === 'completed' ? 'call.completed' : '
 const creditsFor = (call) =>
 	call.status === 'completed' && call.duration ? Math.ceil(call.duration / 60) : 0;
 
+const FINAL_STATUSES = ['completed', 'failed', 'no_answer', 'busy'];
+
 /**
  * Sets the final status and the fields that go with it.
- * @param {Call} call @param {number} durationS @param {string} completedAt
+ * @param {Call} call @param {string} status @param {number} durationS @param {string} completedAt
  */
-function finishCall(call, durationS, completedAt) {
-	const status = finalStatusFor(call.toNumber);
+function finishCall(call, status, durationS, completedAt) {
 	const completed = status === 'completed';
 	call.status = status;
 	call.completedAt = completedAt;
@@ -1189,7 +1190,7 @@ class Engine {
 				this.broadcast('call.started', publicCall(call), true);
 			},
 			() => {
-				finishCall(call, LIVE_CALL_DURATION_S, isoNow());
+				finishCall(call, finalStatusFor(call.toNumber), LIVE_CALL_DURATION_S, isoNow());
 				this.db.credits = Math.max(0, this.db.credits - creditsFor(call));
 				this.broadcast(eventForFinal(call.status), publicCall(call), true);
 			},
@@ -1273,19 +1274,17 @@ class Engine {
 		const at = isoNow();
 		const t0 = Date.now();
 		return new Promise((resolve) => {
-			let settled = false;
+			/** @type {http.ClientRequest | null} */
+			let pending = null;
 			/** @param {{status: number | null, body: string, error: string | null}} r */
 			const finish = (r) => {
-				if (settled) return;
-				settled = true;
-				this.outgoing.delete(req);
+				if (pending) this.outgoing.delete(pending);
+				pending = null;
 				resolve({ ...r, at, ms: Date.now() - t0 });
 			};
-			/** @type {http.ClientRequest} */
-			let req;
 			try {
 				const url = new URL(target);
-				if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+				if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not an http(s) URL');
 				const bytes = Buffer.from(body, 'utf8');
 				const options = {
 					method: 'POST',
@@ -1294,16 +1293,16 @@ class Engine {
 					timeout: DELIVERY_TIMEOUT_MS,
 					headers: { ...headers, 'Content-Length': String(bytes.length) },
 				};
-				req = (url.protocol === 'https:' ? https : http).request(url, options);
+				const req = (url.protocol === 'https:' ? https : http).request(url, options);
+				pending = req;
 				this.outgoing.add(req);
 				req.on('response', (res) => {
 					/** @type {Buffer[]} */
 					const chunks = [];
+					const status = res.statusCode ?? null;
 					res.on('data', (/** @type {Buffer} */ c) => chunks.push(c));
-					res.on('end', () =>
-						finish({ status: res.statusCode ?? null, body: Buffer.concat(chunks).toString(), error: null }),
-					);
-					res.on('error', (err) => finish({ status: res.statusCode ?? null, body: '', error: err.message }));
+					res.on('end', () => finish({ status, body: Buffer.concat(chunks).toString(), error: null }));
+					res.on('error', (err) => finish({ status, body: '', error: err.message }));
 				});
 				req.on('timeout', () => req.destroy(new Error(`no answer within ${DELIVERY_TIMEOUT_MS} ms`)));
 				req.on('error', (err) => finish({ status: null, body: '', error: err.message }));
@@ -1442,7 +1441,7 @@ class Engine {
 			call.createdAt = new Date(created).toISOString();
 			call.startedAt = new Date(created + 5000).toISOString();
 			const duration = 30 + ((seq * 37) % 300);
-			finishCall(call, duration, new Date(created + 5000 + duration * 1000).toISOString());
+			finishCall(call, finalStatusFor(call.toNumber), duration, new Date(created + 5000 + duration * 1000).toISOString());
 			this.db.calls.push(call);
 		}
 	}
@@ -1641,20 +1640,22 @@ function seedWebhook(w) {
 	};
 }
 
-/** Seeded calls are stored as given (no lifecycle runs); missing fields describe a completed call.
- * @param {Partial<Call>} c @returns {Call} */
+/**
+ * Seeded calls are stored as given and never run their lifecycle. Missing fields describe a
+ * finished call (completed unless another status is given), created now.
+ * @param {Partial<Call>} c @returns {Call}
+ */
 function seedCall(c) {
-	const base = newCall({
-		agentId: c.agentId ?? 'agt_sales',
-		toNumber: c.toNumber ?? '+14155551234',
-		variables: c.variables ?? {},
-	});
-	if (c.createdAt) base.createdAt = c.createdAt;
-	if (c.status === undefined || c.status === 'completed' || ['failed', 'no_answer', 'busy'].includes(c.status)) {
-		finishCall(base, c.duration ?? LIVE_CALL_DURATION_S, c.completedAt ?? base.createdAt);
-		base.startedAt = base.createdAt;
-	}
-	return { ...base, ...c };
+	/** @type {Call} */
+	const call = {
+		...newCall({ agentId: 'agt_sales', toNumber: '+14155551234' }),
+		status: 'completed',
+		...c,
+	};
+	if (!FINAL_STATUSES.includes(call.status)) return call;
+	const finished = { ...call };
+	finishCall(finished, call.status, c.duration ?? LIVE_CALL_DURATION_S, call.createdAt);
+	return { ...finished, startedAt: call.createdAt, ...c };
 }
 
 // ---------------------------------------------------------------------------------------------
