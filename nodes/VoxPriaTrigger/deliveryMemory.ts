@@ -19,6 +19,8 @@ export function deliveryKey(digest: Buffer): string {
 	return digest.subarray(0, 12).toString('base64url');
 }
 
+const SAVED_ENTRY = /^([A-Za-z0-9_-]{1,43})\.([0-9a-z]{1,8})$/;
+
 export class DeliveryMemory {
 	/** Insertion-ordered, so the oldest entry is always first. Value: epoch seconds first seen. */
 	private readonly seen = new Map<string, number>();
@@ -27,10 +29,10 @@ export class DeliveryMemory {
 		if (!Array.isArray(persisted)) return;
 		const oldestAllowed = Math.floor(nowMs / 1000) - MEMORY_TTL_SECONDS;
 		for (const entry of persisted.slice(-MEMORY_MAX_ENTRIES)) {
-			if (typeof entry !== 'string') continue;
-			const [key, time] = entry.split('.');
-			const seenAt = parseInt(time, 36);
-			if (key && seenAt >= oldestAllowed) this.seen.set(key, seenAt);
+			const match = typeof entry === 'string' ? SAVED_ENTRY.exec(entry) : null;
+			if (!match) continue;
+			const seenAt = parseInt(match[2], 36);
+			if (seenAt >= oldestAllowed) this.seen.set(match[1], seenAt);
 		}
 	}
 

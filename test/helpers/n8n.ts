@@ -167,7 +167,16 @@ export function hookContext(
 ) {
 	const node = makeNode(TRIGGER_TYPE, setup);
 	const workflow = makeWorkflow(node, setup);
-	const context = new HookContext(workflow, node, makeAdditionalData(setup), mode, activation);
+	// The editor's "Listen for test event" runs the lifecycle in manual mode for the test URL.
+	const webhookData = {
+		httpMethod: 'POST',
+		node: node.name,
+		path: 'webhook',
+		webhookDescription: { name: 'default', httpMethod: 'POST', path: 'webhook' },
+		workflowId: workflow.id,
+		isTest: mode === 'manual',
+	} as unknown as IWebhookData;
+	const context = new HookContext(workflow, node, makeAdditionalData(setup), mode, activation, webhookData);
 	return { context, workflow, node };
 }
 

@@ -123,9 +123,10 @@ function apiError(
 	extra: JsonObject = {},
 ): NodeApiError {
 	// Built from plain values only: the HTTP client's own error carries the Authorization header.
+	// No `code` field either: NodeApiError would swap our message for a generic one.
 	return new NodeApiError(
 		this.getNode(),
-		{ message, status, ...(description ? { description } : {}), ...extra } as JsonObject,
+		{ message, ...(status ? { status } : {}), ...(description ? { description } : {}), ...extra } as JsonObject,
 		{ message, description, httpCode: status ? String(status) : undefined },
 	);
 }
@@ -195,8 +196,7 @@ export async function voxPriaRequest<T = unknown>(
 				this,
 				0,
 				`Could not reach VoxPria at ${baseUrl}: ${reason}`,
-				`Check the Base URL in the VoxPria credential and that n8n can reach that host. Request: ${label}`,
-				code ? { code } : {},
+				`Check the Base URL in the VoxPria credential and that n8n can reach that host. Request: ${label}${code ? ` (${code})` : ''}`,
 			);
 		}
 
@@ -273,6 +273,19 @@ function recordKey(record: IDataObject, idField: string): string {
 	return id === undefined || id === null ? JSON.stringify(record) : String(id);
 }
 
+export interface ListOptions {
+	/** The field that identifies a record (`callId`); records are de-duplicated on it. */
+	idField: string;
+	qs?: IDataObject;
+	/** Stop once this many records (that pass `filter`) have been collected. */
+	max?: number;
+	/**
+	 * A client-side filter for what the API cannot filter itself. Paging still walks the
+	 * whole list; only matching records are returned and counted towards `max`.
+	 */
+	filter?: (record: IDataObject) => boolean;
+}
+
 /**
  * Pages through a VoxPria list and returns each record once.
  * VoxPria documents `page`/`limit` but no paging metadata or page-size cap, so this
@@ -281,12 +294,13 @@ function recordKey(record: IDataObject, idField: string): string {
 export async function listAll(
 	this: VoxPriaContext,
 	path: string,
-	{ idField, qs = {}, max }: { idField: string; qs?: IDataObject; max?: number },
+	{ idField, qs = {}, max, filter }: ListOptions,
 ): Promise<IDataObject[]> {
 	const seen = new Set<string>();
 	const records: IDataObject[] = [];
 	const wanted = max ?? Number.POSITIVE_INFINITY;
-	let limit = Math.min(PAGE_SIZE, wanted);
+	// With a filter, a page of `max` records may hold fewer matches: ask for full pages.
+	let limit = filter ? PAGE_SIZE : Math.min(PAGE_SIZE, wanted);
 	let page = 1;
 
 	for (; page <= MAX_PAGES; page++) {
@@ -299,6 +313,7 @@ export async function listAll(
 			if (seen.has(key)) continue;
 			seen.add(key);
 			fresh++;
+			if (filter && !filter(record)) continue;
 			records.push(record);
 			if (records.length >= wanted) return records;
 		}
