@@ -11,9 +11,9 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 
 import { eventList, WEBHOOK_EVENTS } from '../VoxPria/shared/events';
 import { listAll, voxPriaRequest } from '../VoxPria/shared/transport';
-import { deliveryKey, forgetMemory, memoryFor } from './deliveryMemory';
-import { SIGNATURE_HEADER, verifySignature } from './verifySignature';
-import { createHash } from 'crypto';
+import { checkDelivery } from './checkDelivery';
+import { forgetMemory, memoryFor } from './deliveryMemory';
+import { SIGNATURE_HEADER } from './verifySignature';
 
 /** What the node keeps about its registration in the workflow's static data. */
 interface Registration {
@@ -93,10 +93,6 @@ async function removeRegistrationsFor(this: IHookFunctions, url: string, keep?: 
 	for (const webhook of webhooks) {
 		if (webhook.url === url && webhook.webhookId !== keep) await deleteRemote.call(this, webhook.webhookId);
 	}
-}
-
-function respond(context: IWebhookFunctions, status: number, body: IDataObject): void {
-	context.getResponseObject().status(status).json(body);
 }
 
 export class VoxPriaTrigger implements INodeType {
@@ -301,89 +297,38 @@ export class VoxPriaTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const request = this.getRequestObject();
 		const registration = registrationOf(this);
-		const rawBody = request.rawBody as Buffer | undefined;
-		const parsed = this.getBodyData() as unknown;
+		const headers = this.getHeaderData();
+		const memory =
+			options.ignoreDuplicates === false
+				? undefined
+				: memoryFor(memoryScope(this, registration.webhookId ?? ''), registration.seen);
 
-		let digest: Buffer;
-		if (options.skipSignatureCheck === true) {
-			digest = createHash('sha256')
-				.update(rawBody ?? '')
-				.digest();
-		} else {
-			if (!registration.secret) {
-				respond(this, 401, {
-					error: 'This trigger holds no signing secret: deactivate and activate the workflow to register again',
-				});
-				return { noWebhookResponse: true };
-			}
-			const check = verifySignature(
-				this.getHeaderData()[SIGNATURE_HEADER],
-				rawBody,
-				parsed,
-				registration.secret,
-			);
-			if (!check.valid) {
-				respond(this, 401, { error: `Invalid signature: ${check.reason}` });
-				return { noWebhookResponse: true };
-			}
-			digest = check.digest;
-		}
+		const verdict = checkDelivery(
+			{
+				signatureHeader: headers[SIGNATURE_HEADER],
+				rawBody: this.getRequestObject().rawBody as Buffer | undefined,
+				parsedBody: this.getBodyData(),
+			},
+			{
+				secret: registration.secret,
+				events: selectedEvents(this),
+				skipSignatureCheck: options.skipSignatureCheck === true,
+				memory,
+			},
+		);
 
-		const payload = parsedPayload(parsed, rawBody);
-		if (typeof payload === 'string') {
-			respond(this, 400, { error: payload });
-			return { noWebhookResponse: true };
-		}
+		// Every answer is sent here, before the workflow runs: VoxPria asks for a quick 200, and n8n
+		// saves static data (the duplicate memory) only when the answer precedes the execution.
+		this.getResponseObject().status(verdict.status).json(verdict.body);
+		if (!verdict.payload) return { noWebhookResponse: true };
 
-		const events = selectedEvents(this);
-		if (!events.includes(String(payload.event))) {
-			// 200 so that VoxPria does not retry an event this workflow does not want.
-			respond(this, 200, { received: true, ignored: `event ${String(payload.event)} is not selected` });
-			return { noWebhookResponse: true };
-		}
-
-		if (options.ignoreDuplicates !== false) {
-			const memory = memoryFor(memoryScope(this, registration.webhookId ?? ''), registration.seen);
-			if (!memory.remember(deliveryKey(digest))) {
-				respond(this, 200, { received: true, duplicate: true });
-				return { noWebhookResponse: true };
-			}
-			// A reference, not a copy: see deliveryMemory.ts.
-			registration.seen = memory;
-		}
-
-		// Answer before the workflow runs: VoxPria asks for a quick 200, and n8n saves static
-		// data (the duplicate memory) only when the answer is sent before the execution starts.
-		respond(this, 200, { received: true });
-		const json: IDataObject = options.includeHeaders === true ? { ...payload, headers: this.getHeaderData() as IDataObject } : payload;
+		// A reference, not a copy: see deliveryMemory.ts.
+		if (memory) registration.seen = memory;
+		const json = options.includeHeaders === true ? { ...verdict.payload, headers: headers as IDataObject } : verdict.payload;
 		return {
 			noWebhookResponse: true,
 			workflowData: [this.helpers.returnJsonArray(json)],
 		};
 	}
-}
-
-/** The delivery as an object with an event name, or the reason it is not one. */
-function parsedPayload(parsed: unknown, rawBody: Buffer | undefined): IDataObject | string {
-	let body = parsed;
-	// n8n parses JSON only for a JSON content type; VoxPria's deliveries are JSON whatever they say.
-	if ((!body || typeof body !== 'object' || Object.keys(body).length === 0) && rawBody?.length) {
-		try {
-			body = JSON.parse(rawBody.toString('utf8'));
-		} catch {
-			return 'The body is not JSON: a VoxPria delivery is a JSON object with "event", "timestamp" and "data"';
-		}
-	}
-	if (!rawBody?.length && (!body || (typeof body === 'object' && Object.keys(body).length === 0))) {
-		return 'The body is empty: a VoxPria delivery is a JSON object with "event", "timestamp" and "data"';
-	}
-	if (!body || typeof body !== 'object' || Array.isArray(body)) {
-		return 'The body is not a JSON object: a VoxPria delivery is an object with "event", "timestamp" and "data"';
-	}
-	if (typeof (body as IDataObject).event !== 'string') {
-		return 'The body has no "event" name: a VoxPria delivery is an object with "event", "timestamp" and "data"';
-	}
-	return body as IDataObject;
 }

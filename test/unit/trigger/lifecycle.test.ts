@@ -72,7 +72,9 @@ describe('VoxPria Trigger registration lifecycle', () => {
 
 		it('refuses a non-HTTPS webhook URL with the URL and the fix, and registers nothing', async () => {
 			setup.webhookBaseUrl = 'http://localhost:5678';
-			const error = await triggerLifecycle(setup).create().catch((caught: Error & { description?: string }) => caught);
+			const error = (await triggerLifecycle(setup)
+				.create()
+				.catch((caught: unknown) => caught)) as Error & { description?: string };
 			expect(error).toBeInstanceOf(Error);
 			expect(error.message).toBe(
 				"VoxPria only delivers webhooks to HTTPS URLs, and n8n's webhook URL for this node is http://localhost:5678/webhook/hook-0000-1111/webhook",
