@@ -25,11 +25,12 @@ const USAGE = `Usage: node test/sandbox/cli.js [options]
 
 /**
  * @param {string[]} argv
- * @returns {import('./server').SandboxOptions & {help?: boolean}}
+ * @returns {{help: boolean, options: import('./server').SandboxOptions}}
  */
 function parseArgs(argv) {
-	/** @type {import('./server').SandboxOptions & {help?: boolean}} */
+	/** @type {import('./server').SandboxOptions} */
 	const options = { port: 4010 };
+	let help = false;
 	for (let i = 0; i < argv.length; i++) {
 		const flag = argv[i];
 		const value = () => {
@@ -69,13 +70,13 @@ function parseArgs(argv) {
 				break;
 			case '--help':
 			case '-h':
-				options.help = true;
+				help = true;
 				break;
 			default:
 				throw new Error(`unknown option ${flag}`);
 		}
 	}
-	return options;
+	return { help, options };
 }
 
 /** @param {string} url @param {string} key */
@@ -107,20 +108,19 @@ Ctrl-C stops the sandbox.
 
 async function main() {
 	/** @type {ReturnType<typeof parseArgs>} */
-	let options;
+	let args;
 	try {
-		options = parseArgs(process.argv.slice(2));
+		args = parseArgs(process.argv.slice(2));
 	} catch (err) {
 		process.stderr.write(`${err instanceof Error ? err.message : err}\n\n${USAGE}\n`);
 		process.exitCode = 2;
 		return;
 	}
-	if (options.help) {
+	if (args.help) {
 		process.stdout.write(`${USAGE}\n`);
 		return;
 	}
-	const { help: _help, ...sandboxOptions } = options;
-	const sandbox = await startSandbox(sandboxOptions);
+	const sandbox = await startSandbox(args.options);
 	process.stdout.write(banner(sandbox.url, sandbox.apiKey));
 
 	let stopping = false;

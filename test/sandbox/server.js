@@ -145,6 +145,8 @@ const TRANSCRIPT =
  * @property {unknown} [body] a string is sent as is, anything else JSON-encoded
  * @property {number} [delayMs] wait first; without status the request is then served normally
  * @property {boolean} [destroy] close the socket without answering
+ * @property {boolean} [afterHandler] with destroy: serve the request first (its effects happen),
+ *   then close the socket instead of answering, like an answer lost on the way back
  */
 
 /**
@@ -158,6 +160,7 @@ const TRANSCRIPT =
  * @property {unknown} body
  * @property {number} delayMs
  * @property {boolean} destroy
+ * @property {boolean} afterHandler
  */
 
 /**
@@ -1136,6 +1139,15 @@ class Engine {
 	async applyFault(fault, req, res, entry) {
 		if (fault.delayMs > 0) await this.sleep(fault.delayMs);
 		if (this.closed) return true;
+		if (fault.destroy && fault.afterHandler) {
+			// Let the handler run, but drop its answer on the floor.
+			res.writeHead = /** @type {any} */ (() => res);
+			res.end = /** @type {any} */ (() => {
+				req.socket.destroy();
+				return res;
+			});
+			return false;
+		}
 		if (fault.destroy) {
 			req.socket.destroy();
 			return true;
@@ -1343,6 +1355,7 @@ class Engine {
 			body: s.body === undefined ? null : s.body,
 			delayMs: intOption(s.delayMs, 'delayMs', 0, 0),
 			destroy: s.destroy === true,
+			afterHandler: s.afterHandler === true,
 		};
 		this.faults.push({ fault, matches });
 		return { ...fault };

@@ -88,7 +88,7 @@ describe('VoxPria Trigger deliveries', () => {
 	};
 
 	beforeAll(async () => {
-		harness = require('../../helpers/n8n');
+		harness = await import('../../helpers/n8n');
 		receiver = await startReceiver(() => setup, () => harness);
 	});
 	afterAll(async () => {
@@ -210,7 +210,7 @@ describe('VoxPria Trigger deliveries', () => {
 			// n8n saves static data as JSON and the process starts afresh.
 			setup.staticData = JSON.parse(JSON.stringify(setup.staticData));
 			jest.resetModules();
-			harness = require('../../helpers/n8n');
+			harness = await import('../../helpers/n8n');
 			expect(await signed(event)).toEqual({ status: 200, body: { received: true, duplicate: true } });
 			expect(await signed(payload())).toEqual({ status: 200, body: { received: true } });
 			expect(receiver.started).toHaveLength(2);
