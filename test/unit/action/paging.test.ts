@@ -1,0 +1,114 @@
+import { apiRequests, run, startSandbox, type Sandbox } from './setup';
+
+type Mode = 'honour' | 'cap' | 'ignore';
+
+/**
+ * VoxPria documents page/limit but no paging metadata and no page-size cap, so lists must work
+ * whether the server honours paging, caps the page size, or ignores paging.
+ */
+describe('VoxPria node: paging through lists', () => {
+	let sandbox: Sandbox;
+	let ids: string[];
+
+	const getContacts = (parameters: Record<string, unknown>) =>
+		run(sandbox, { resource: 'contact', operation: 'getAll', ...parameters });
+	const pages = () => apiRequests(sandbox).map((request) => [Number(request.query.page), Number(request.query.limit)]);
+
+	beforeAll(async () => {
+		sandbox = await startSandbox({ port: 0 });
+	});
+	afterAll(async () => {
+		await sandbox.close();
+	});
+
+	describe('2,500 contacts', () => {
+		beforeAll(async () => {
+			await sandbox.reset();
+			await sandbox.seed({ contacts: 2_500 });
+			ids = ((await sandbox.state()).contacts as Array<{ contactId: string }>).map((contact) => contact.contactId);
+		});
+		beforeEach(async () => {
+			await sandbox.clearRequests();
+		});
+
+		it.each<[string, Mode, number | undefined, number[][]]>([
+			['honours page and limit', 'honour', undefined, [[1, 1000], [2, 1000], [3, 1000]]],
+			[
+				'caps the page size at 250',
+				'cap',
+				250,
+				[[1, 1000], ...Array.from({ length: 10 }, (_, index) => [index + 2, 250])],
+			],
+			['ignores paging and sends everything', 'ignore', undefined, [[1, 1000]]],
+		])('Return All when the server %s: every contact exactly once, in order', async (_, mode, cap, expected) => {
+			await sandbox.setPaging({ mode, cap });
+			const output = await getContacts({ returnAll: true });
+			expect(output.map((item) => item.json.contactId)).toEqual(ids);
+			expect(pages()).toEqual(expected);
+		});
+
+		it.each<[string, Mode, number | undefined, number[][]]>([
+			['honours page and limit', 'honour', undefined, [[1, 120]]],
+			['caps the page size at 50', 'cap', 50, [[1, 120], [2, 50], [3, 50]]],
+			['ignores paging', 'ignore', undefined, [[1, 120]]],
+		])('Limit 120 when the server %s: the first 120 contacts', async (_, mode, cap, expected) => {
+			await sandbox.setPaging({ mode, cap });
+			const output = await getContacts({ limit: 120 });
+			expect(output.map((item) => item.json.contactId)).toEqual(ids.slice(0, 120));
+			expect(output.every((item) => JSON.stringify(item.pairedItem) === '{"item":0}')).toBe(true);
+			expect(pages()).toEqual(expected);
+		});
+	});
+
+	describe('a list shorter than one page', () => {
+		beforeAll(async () => {
+			await sandbox.reset();
+			await sandbox.seed({ contacts: 30 });
+			ids = ((await sandbox.state()).contacts as Array<{ contactId: string }>).map((contact) => contact.contactId);
+		});
+		beforeEach(async () => {
+			await sandbox.clearRequests();
+		});
+
+		it.each<[Mode, number[][]]>([
+			// A short first page may be a cap: ask once more at that size, which comes back empty…
+			['honour', [[1, 1000], [2, 30]]],
+			// …or the same records again when the server ignores paging: nothing new, so the list ends.
+			['ignore', [[1, 1000], [2, 30]]],
+		])('Return All in %s mode returns each record once and stops', async (mode, expected) => {
+			await sandbox.setPaging({ mode });
+			const output = await getContacts({ returnAll: true });
+			expect(output.map((item) => item.json.contactId)).toEqual(ids);
+			expect(pages()).toEqual(expected);
+		});
+
+		it('Limit larger than the list returns the whole list', async () => {
+			await sandbox.setPaging({ mode: 'cap', cap: 7 });
+			const output = await getContacts({ limit: 500 });
+			expect(output.map((item) => item.json.contactId)).toEqual(ids);
+			expect(pages()).toEqual([[1, 500], [2, 7], [3, 7], [4, 7], [5, 7]]);
+		});
+	});
+
+	it('Get Many Calls with a status filter pages on until Limit matching calls are found', async () => {
+		await sandbox.reset();
+		await sandbox.seed({
+			calls: Array.from({ length: 60 }, (_, n) => ({
+				callId: `call_${String(n).padStart(2, '0')}`,
+				// Newest first in the list: only the 5 oldest calls failed.
+				status: n < 5 ? 'failed' : 'completed',
+				createdAt: new Date(Date.UTC(2025, 1, 1, 9, n)).toISOString(),
+			})),
+		});
+		await sandbox.setPaging({ mode: 'cap', cap: 20 });
+		await sandbox.clearRequests();
+		const output = await run(sandbox, {
+			resource: 'call',
+			operation: 'getAll',
+			limit: 3,
+			filters: { status: ['failed'] },
+		});
+		expect(output.map((item) => item.json.callId)).toEqual(['call_04', 'call_03', 'call_02']);
+		expect(pages()).toEqual([[1, 1000], [2, 20], [3, 20]]);
+	});
+});
