@@ -33,7 +33,7 @@ export class VoxPriaApi implements ICredentialType {
 			type: 'string',
 			default: 'https://app.voxpria.com',
 			hint: 'Only change this for a VoxPria sandbox or a dedicated host',
-			description: 'The address of the VoxPria API, without /api/v1',
+			description: 'The address of the VoxPria API. A trailing slash or /api/v1 is fine.',
 		},
 	];
 
@@ -46,10 +46,11 @@ export class VoxPriaApi implements ICredentialType {
 		},
 	};
 
-	// VoxPria documents GET /credits as the way to check a key.
+	// VoxPria documents GET /credits as the way to check a key. The base URL is read the way the
+	// nodes read it (normalizeBaseUrl in nodes/VoxPria/shared/transport.ts).
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			baseURL: '={{$credentials.baseUrl.trim().replace(/\\/+$/, "").replace(/\\/api\\/v1$/, "")}}',
 			url: '/api/v1/credits',
 			method: 'GET',
 		},

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'http';
 import type { AddressInfo } from 'net';
 
 import { VoxPriaApi } from '../../credentials/VoxPriaApi.credentials';
+import { voxPriaRequest } from '../../nodes/VoxPria/shared/transport';
 import { loadOptionsContext, testCredential } from '../helpers/n8n';
 
 const GOOD_KEY = 'agl_sk_good_0123456789';
@@ -59,12 +60,22 @@ describe('VoxPria API credential', () => {
 	it.each([
 		['without a trailing slash', ''],
 		['with a trailing slash', '/'],
-		['with several trailing slashes', '//'],
+		['with several trailing slashes', '////'],
+		['ending in /api/v1', '/api/v1'],
+		['ending in /api/v1/', '/api/v1/'],
+		['with spaces around it', '  '],
 	])('tests the key with GET /api/v1/credits at the base URL %s', async (_label, suffix) => {
-		const result = await testCredential({ apiKey: GOOD_KEY, baseUrl: `${baseUrl}${suffix}` });
+		const configured = suffix.trim() ? `${baseUrl}${suffix}` : ` ${baseUrl}${suffix}`;
+		const result = await testCredential({ apiKey: GOOD_KEY, baseUrl: configured });
 		expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
-		expect(seen.map((req) => [req.method, req.url])).toEqual([['GET', '/api/v1/credits']]);
-		expect(seen[0].headers.authorization).toBe(`Bearer ${GOOD_KEY}`);
+		// The nodes read the same Base URL the same way.
+		const context = loadOptionsContext({ credentials: { apiKey: GOOD_KEY, baseUrl: configured } });
+		await expect(voxPriaRequest.call(context, 'GET', '/credits')).resolves.toEqual({ balance: 120 });
+		expect(seen.map((req) => [req.method, req.url])).toEqual([
+			['GET', '/api/v1/credits'],
+			['GET', '/api/v1/credits'],
+		]);
+		expect(seen.every((req) => req.headers.authorization === `Bearer ${GOOD_KEY}`)).toBe(true);
 	});
 
 	it('tells the user the API key is invalid when VoxPria answers 401', async () => {
