@@ -105,7 +105,13 @@ export function triggerWorkflow(stack: Stack, options: TriggerWorkflowOptions = 
 			main: [[{ node: nodes[index + 1].name, type: 'main', index: 0 }]],
 		};
 	}
-	return { name: options.name ?? `VoxPria e2e ${trigger.webhookId}`, nodes, connections, settings: {} };
+	// executionOrder v1 is what the editor gives every new workflow (see webhookWorkflow below).
+	return {
+		name: options.name ?? `VoxPria e2e ${trigger.webhookId}`,
+		nodes,
+		connections,
+		settings: { executionOrder: 'v1' },
+	};
 }
 
 /** The production URL n8n gives a trigger node with this webhook id. */
@@ -127,4 +133,164 @@ export async function registrationsFor(stack: Stack, url: string) {
 	return (webhooks as Array<{ webhookId: string; url: string; events: string[]; active: boolean; secret: string }>).filter(
 		(webhook) => webhook.url === url,
 	);
+}
+
+// --- Executions and workflows started by a built-in Webhook node (trigger and action e2e tests) ---
+
+/** An execution as the public API answers it with includeData=true. */
+export interface Execution {
+	id: string;
+	workflowId: string;
+	status: string;
+	finished: boolean;
+	stoppedAt: string | null;
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
+	data?: any;
+}
+
+/** The JSON of the items a node output in an execution (its first run, first output). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function nodeOutput(execution: Execution, nodeName: string): Array<Record<string, any>> {
+	const runs = execution.data?.resultData?.runData?.[nodeName];
+	const items = (runs?.[0]?.data?.main?.[0] ?? []) as Array<{ json: Record<string, unknown> }>;
+	return items.map((item) => item.json);
+}
+
+/** The error message a failed execution reports, if any. */
+export function executionError(execution: Execution): string | undefined {
+	return execution.data?.resultData?.error?.message;
+}
+
+/**
+ * Polls a workflow's executions (with data) until every one has finished and `until` holds for
+ * the list; answers the list, newest first.
+ */
+export async function waitForExecutions(
+	stack: Stack,
+	workflowId: string,
+	until: (executions: Execution[]) => boolean,
+	{ timeoutMs = 60_000, description = `executions of workflow ${workflowId}` } = {},
+): Promise<Execution[]> {
+	return stack.n8n.waitFor(
+		async () => {
+			const list = (await stack.n8n.executions({ workflowId, includeData: true })) as Execution[];
+			const settled = list.every((execution) => execution.stoppedAt || execution.finished);
+			return settled && until(list) ? list : false;
+		},
+		{ timeoutMs, intervalMs: 500, description },
+	);
+}
+
+/** A workflow started by a built-in Webhook node (POST `path`, answers at once), then `then` in a chain. */
+export function webhookWorkflow(name: string, path: string, then: Array<Record<string, unknown>> = []) {
+	const start = {
+		id: 'start',
+		name: 'Webhook',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		position: [0, 0],
+		webhookId: newWebhookId(),
+		parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
+	};
+	const nodes: Array<Record<string, unknown>> = [start, ...then];
+	const connections: Record<string, unknown> = {};
+	for (let index = 0; index < nodes.length - 1; index++) {
+		connections[nodes[index].name as string] = {
+			main: [[{ node: nodes[index + 1].name, type: 'main', index: 0 }]],
+		};
+	}
+	// executionOrder v1 is what the editor gives every new workflow. Without it n8n runs the legacy
+	// order, in which an AI Agent resumes before its tool nodes have run and the model receives an
+	// empty tool result.
+	return { name, nodes, connections, settings: { executionOrder: 'v1' } };
+}
+
+/** A VoxPria action node with the stack's credential, for webhookWorkflow's `then`. */
+export function actionNode(stack: Stack, name: string, parameters: Record<string, unknown>) {
+	return {
+		id: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+		name,
+		type: ACTION_TYPE,
+		typeVersion: 1,
+		position: [240, 0],
+		parameters,
+		credentials: { voxPriaApi: stack.credential },
+	};
+}
+
+/** POSTs to a built-in Webhook node's production URL, waiting out the 404s until n8n serves it. */
+export async function postToWebhook(stack: Stack, path: string, body: unknown) {
+	const url = `${stack.n8n.webhookBase}webhook/${path}`;
+	return stack.n8n.waitFor(
+		async () => {
+			const res = await stack.n8n.request(url, { method: 'POST', body });
+			return res.status === 404 ? false : res;
+		},
+		{ timeoutMs: 30_000, description: `${url} to be live` },
+	);
+}
+
+// --- An n8n outage of a chosen length (reliability tests) ---
+
+/**
+ * Stops n8n, runs `whileDown` while nothing listens on n8n's port, then starts n8n again with the
+ * same user folder and ports (so the registered webhook URL stays right), and waits until it is
+ * ready. The handle's `restart()` alone has only a few seconds of gap; here the new n8n process is
+ * held before it loads (a `--require` hook that waits while a gate file exists) until `whileDown`
+ * has finished. The hook stays in n8n's environment for later restarts, where it does nothing.
+ * Note: n8n's /healthz answers a few seconds before its webhook routes do (404 meanwhile).
+ */
+export async function restartAfterOutage<T>(
+	n8n: N8n,
+	whileDown: () => Promise<T>,
+	{ maxDownMs = 150_000 }: { maxDownMs?: number } = {},
+): Promise<{ result: T; /** port closed until n8n ready again */ downMs: number; restartMs: number }> {
+	const { writeFileSync, rmSync } = await import('fs');
+	const net = await import('net');
+	const gate = join(n8n.userFolder, 'voxpria-start-gate');
+	const hook = join(n8n.userFolder, 'voxpria-start-gate.js');
+	writeFileSync(
+		hook,
+		`// Written by test/e2e/stack.ts restartAfterOutage(): holds n8n's main process (not its task
+// runner) before it loads, while the gate file exists.
+const fs = require('fs');
+const gate = process.env.VOXPRIA_E2E_START_GATE;
+if (gate && process.argv.slice(2).includes('start')) {
+	const deadline = Date.now() + ${maxDownMs};
+	const cell = new Int32Array(new SharedArrayBuffer(4));
+	while (fs.existsSync(gate) && Date.now() < deadline) Atomics.wait(cell, 0, 0, 100);
+}
+`,
+	);
+	writeFileSync(gate, '');
+	const portOpen = () =>
+		new Promise<boolean>((resolve) => {
+			const socket = net.connect(n8n.port, '127.0.0.1');
+			socket.once('connect', () => {
+				socket.destroy();
+				resolve(true);
+			});
+			socket.once('error', () => resolve(false));
+		});
+
+	const t0 = Date.now();
+	const restarting = n8n.restart({ env: { NODE_OPTIONS: `--require ${hook}`, VOXPRIA_E2E_START_GATE: gate } });
+	let restartError: unknown;
+	restarting.catch((error) => {
+		restartError = error;
+	});
+	try {
+		await n8n.waitFor(async () => {
+			if (restartError) throw Object.assign(new Error(String(restartError)), { fatal: true });
+			return !(await portOpen());
+		}, { timeoutMs: 60_000, intervalMs: 100, description: `n8n on port ${n8n.port} to stop` });
+		const down = Date.now();
+		const result = await whileDown();
+		rmSync(gate, { force: true });
+		await restarting;
+		return { result, downMs: Date.now() - down, restartMs: Date.now() - t0 };
+	} finally {
+		rmSync(gate, { force: true });
+		await restarting.catch(() => undefined);
+	}
 }

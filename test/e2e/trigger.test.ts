@@ -1,18 +1,115 @@
 /**
  * The VoxPria Trigger inside a real n8n 2.40.7, against the VoxPria sandbox: activation,
  * deliveries, duplicates, deactivation and recovery, as a user would see them.
+ *
+ * One stack for the whole file; the cases run in the order written and some build on earlier ones.
+ * The restart cases (7a, 7b) run after 8 and 9 on purpose: 7b restarts n8n with
+ * N8N_USE_WORKFLOW_PUBLICATION_SERVICE=false, which also makes activation synchronous, and case 8
+ * measures the default, asynchronous activation. Case 12 runs last, over everything before it.
  */
-import { activeWorkflow, productionUrl, registrationsFor, type Stack, startStack, STACK_TIMEOUT, triggerWorkflow } from './stack';
+import { createHmac } from 'crypto';
+
+import {
+	actionNode,
+	activeWorkflow,
+	type Execution,
+	nodeOutput,
+	postToWebhook,
+	productionUrl,
+	registrationsFor,
+	type Stack,
+	startStack,
+	STACK_TIMEOUT,
+	triggerWorkflow,
+	waitForExecutions,
+	webhookWorkflow,
+} from './stack';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { TRANSCRIPT } = require('../sandbox/server') as { TRANSCRIPT: string };
+
+const TRIGGER = 'VoxPria Trigger';
+const WRONG_KEY = 'agl_sk_e2e_wrong_key_0123456789';
+const KEY_MESSAGE = 'VoxPria rejected the API key (check the credential; keys need the webhooks scope)';
+
+/** A transcript with accents, emoji (also a ZWJ sequence) and U+2028, as VoxPria sends them. */
+const UNICODE_TRANSCRIPT = `${TRANSCRIPT}\u2028Client: Gracias, señor Müller 👩‍💻 — 日本語もOK`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let sequence = 0;
+const newCallId = (label: string) => `call_e2e_${label}_${Date.now().toString(36)}${(++sequence).toString(36)}`;
+
+/** The callId of the delivery an execution of a trigger workflow ran for. */
+function callIdOf(execution: Execution): string | undefined {
+	return nodeOutput(execution, TRIGGER)[0]?.data?.callId;
+}
+
+interface Live {
+	id: string;
+	url: string;
+}
 
 describe('VoxPria Trigger in a real n8n', () => {
 	let stack: Stack;
+	/** Every registration secret the sandbox ever held during this file (sampled), for case 12. */
+	const secrets = new Set<string>();
+	let secretSampler: NodeJS.Timeout | undefined;
+
+	const recordSecrets = async () => {
+		const { webhooks } = await stack.sandbox.state();
+		for (const webhook of webhooks as Array<{ secret: string }>) secrets.add(webhook.secret);
+	};
 
 	beforeAll(async () => {
-		stack = await startStack();
+		// Debug logging, so that case 12's look for secrets in n8n's log covers everything n8n says.
+		stack = await startStack({ sandbox: { callStepMs: 300 }, n8nEnv: { N8N_LOG_LEVEL: 'debug' } });
+		secretSampler = setInterval(() => void recordSecrets().catch(() => undefined), 20);
 	}, STACK_TIMEOUT);
 	afterAll(async () => {
+		if (secretSampler) clearInterval(secretSampler);
 		await stack?.stop();
 	}, 60_000);
+
+	/** Activates a trigger workflow and waits until the sandbox holds its registration. */
+	async function liveTrigger(events: string[], options: Record<string, unknown> = {}): Promise<Live> {
+		const workflow = triggerWorkflow(stack, { events, options });
+		const created = await activeWorkflow(stack, workflow);
+		const url = productionUrl(stack, workflow.nodes[0].webhookId as string);
+		await stack.n8n.waitFor(async () => (await registrationsFor(stack, url)).length === 1, {
+			description: `one registration for ${url}`,
+		});
+		await recordSecrets();
+		return { id: created.id, url };
+	}
+
+	async function registrationOf(live: Live) {
+		const registered = await registrationsFor(stack, live.url);
+		expect(registered).toHaveLength(1);
+		return registered[0];
+	}
+
+	/** Executions of `live` until one ran for each of the callIds. */
+	const executionsFor = (live: Live, callIds: string[], timeoutMs = 60_000) =>
+		waitForExecutions(stack, live.id, (list) => callIds.every((callId) => list.some((e) => callIdOf(e) === callId)), {
+			timeoutMs,
+			description: `executions of ${live.id} for ${callIds.join(', ')}`,
+		});
+
+	/**
+	 * Lets anything still in flight land (a couple of seconds), then sends one good delivery and
+	 * waits for its execution: every execution the deliveries before it started is in the answer.
+	 */
+	async function settledExecutions(live: Live): Promise<Execution[]> {
+		await sleep(2_000);
+		const registration = await registrationOf(live);
+		const sentinel = newCallId('sentinel');
+		const { results } = await stack.sandbox.deliver({ webhookId: registration.webhookId, data: { callId: sentinel } });
+		expect(results[0].status).toBe(200);
+		return executionsFor(live, [sentinel]);
+	}
+
+	const countFor = (executions: Execution[], callId: string) => executions.filter((e) => callIdOf(e) === callId).length;
 
 	it('1. activation registers exactly one webhook, with n8n’s production URL and the selected events', async () => {
 		const workflow = triggerWorkflow(stack, { events: ['call.failed', 'call.completed'] });
@@ -22,5 +119,425 @@ describe('VoxPria Trigger in a real n8n', () => {
 		const registered = await registrationsFor(stack, url);
 		expect(registered).toHaveLength(1);
 		expect(registered[0]).toMatchObject({ events: ['call.completed', 'call.failed'], active: true });
+	}, 120_000);
+
+	/** The workflow cases 2 to 6 deliver to: call.completed only. */
+	let main: Live;
+
+	it('2. a signed delivery runs the workflow once, and its output is exactly the payload sent (unicode too)', async () => {
+		main = await liveTrigger(['call.completed']);
+		const registration = await registrationOf(main);
+		const callId = newCallId('signed');
+		const { results } = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			event: 'call.completed',
+			data: {
+				callId,
+				status: 'completed',
+				duration: 127,
+				toNumber: '+14155551234',
+				recording: 'https://app.voxpria.com/recordings/e2e.mp3',
+				transcript: UNICODE_TRANSCRIPT,
+				outcome: 'successful',
+			},
+		});
+		expect(results).toEqual([expect.objectContaining({ status: 200 })]);
+		expect(JSON.parse(results[0].body)).toEqual({ received: true });
+
+		// The exact bytes that were sent (and signed).
+		const delivery = stack.sandbox.deliveries().find((d) => d.id === results[0].deliveryId);
+		if (!delivery) throw new Error('the sandbox did not record the delivery');
+		const sent = JSON.parse(delivery.body);
+		expect(delivery.body).toContain('\u2028'); // raw U+2028 in the bytes, not an escape
+		expect(sent.data.transcript).toBe(UNICODE_TRANSCRIPT);
+
+		const executions = await executionsFor(main, [callId]);
+		const mine = executions.filter((e) => callIdOf(e) === callId);
+		expect(mine).toHaveLength(1);
+		expect(mine[0].status).toBe('success');
+		const output = nodeOutput(mine[0], TRIGGER);
+		expect(output).toEqual([sent]);
+		expect(output[0].data.transcript).toBe(UNICODE_TRANSCRIPT);
+		expect(output[0].data.transcript).toContain('\u2028');
+		expect(output[0].data.transcript).toContain('👋');
+		expect(output[0].data.transcript).toContain('Très bien');
+
+		// Exactly one: nothing else turns up for it.
+		expect(countFor(await settledExecutions(main), callId)).toBe(1);
+	}, 180_000);
+
+	it('3. forged and unsigned deliveries get 401 and start nothing', async () => {
+		const registration = await registrationOf(main);
+		const before = (await stack.n8n.executions({ workflowId: main.id })).length;
+		const forgedId = newCallId('forged');
+		const unsignedId = newCallId('unsigned');
+
+		const forged = await stack.sandbox.deliver({ webhookId: registration.webhookId, signature: 'forged', data: { callId: forgedId } });
+		expect(forged.results[0].status).toBe(401);
+		expect(JSON.parse(forged.results[0].body).error).toMatch(/^Invalid signature/);
+
+		const unsigned = await stack.sandbox.deliver({ webhookId: registration.webhookId, signature: 'missing', data: { callId: unsignedId } });
+		expect(unsigned.results[0].status).toBe(401);
+		expect(JSON.parse(unsigned.results[0].body).error).toMatch(/^Invalid signature/);
+
+		// Signed with the right secret, but the body was changed on the way (duration 127 → 1).
+		const original = JSON.stringify({ event: 'call.completed', timestamp: new Date().toISOString(), data: { callId: forgedId, duration: 127 } });
+		const tampered = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			body: original.replace('"duration":127', '"duration":1'),
+			signature: 'sha256=' + createHmac('sha256', registration.secret).update(original).digest('hex'),
+		});
+		expect(tampered.results[0].status).toBe(401);
+		expect(JSON.parse(tampered.results[0].body).error).toBe('Invalid signature: signature does not match the body');
+
+		const after = await settledExecutions(main);
+		expect(after).toHaveLength(before + 1); // the sentinel only
+		expect(countFor(after, forgedId)).toBe(0);
+		expect(countFor(after, unsignedId)).toBe(0);
+	}, 120_000);
+
+	it('4. a duplicate starts one execution; so do 10 concurrent copies', async () => {
+		const registration = await registrationOf(main);
+		const twiceId = newCallId('twice');
+		const twice = await stack.sandbox.deliver({ webhookId: registration.webhookId, data: { callId: twiceId }, copies: 2 });
+		expect(twice.results.map((r) => r.status)).toEqual([200, 200]);
+		expect(twice.results.map((r) => JSON.parse(r.body))).toEqual([
+			{ received: true },
+			{ received: true, duplicate: true },
+		]);
+
+		const tenId = newCallId('ten');
+		const ten = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			data: { callId: tenId },
+			copies: 10,
+			concurrent: true,
+		});
+		expect(ten.results.map((r) => r.status)).toEqual(Array(10).fill(200));
+		const bodies = ten.results.map((r) => JSON.parse(r.body));
+		expect(bodies.filter((b) => !b.duplicate)).toEqual([{ received: true }]);
+
+		const after = await settledExecutions(main);
+		expect(countFor(after, twiceId)).toBe(1);
+		expect(countFor(after, tenId)).toBe(1);
+		for (const execution of after.filter((e) => [twiceId, tenId].includes(callIdOf(e) ?? ''))) {
+			expect(execution.status).toBe('success');
+		}
+	}, 120_000);
+
+	it('5. a signed delivery of an event the trigger did not select gets 200 and starts nothing', async () => {
+		const registration = await registrationOf(main);
+		const before = (await stack.n8n.executions({ workflowId: main.id })).length;
+		const callId = newCallId('unselected');
+		const { results } = await stack.sandbox.deliver({ webhookId: registration.webhookId, event: 'call.failed', data: { callId } });
+		expect(results[0].status).toBe(200);
+		expect(JSON.parse(results[0].body)).toEqual({ received: true, ignored: 'event call.failed is not selected' });
+
+		const after = await settledExecutions(main);
+		expect(after).toHaveLength(before + 1); // the sentinel only
+		expect(countFor(after, callId)).toBe(0);
+	}, 120_000);
+
+	it('6. deactivation removes the registration; 5 activate/deactivate cycles never hold more than one', async () => {
+		await stack.n8n.deactivate(main.id);
+		await stack.n8n.waitForUnpublished(main.id);
+		await stack.n8n.waitFor(async () => (await registrationsFor(stack, main.url)).length === 0, {
+			description: `no registration for ${main.url}`,
+		});
+
+		const workflow = triggerWorkflow(stack, { events: ['call.completed', 'call.failed'] });
+		const created = await stack.n8n.createWorkflow(workflow);
+		const url = productionUrl(stack, workflow.nodes[0].webhookId as string);
+
+		// Sample the sandbox all the time while cycling.
+		const { webhooks: before } = await stack.sandbox.state();
+		const othersBefore = new Set((before as Array<{ webhookId: string }>).map((w) => w.webhookId));
+		stack.sandbox.clearRequests();
+		let maxSeen = 0;
+		const ids = new Set<string>();
+		const sampler = setInterval(() => {
+			void registrationsFor(stack, url).then((list) => {
+				maxSeen = Math.max(maxSeen, list.length);
+				for (const w of list) {
+					ids.add(w.webhookId);
+					secrets.add(w.secret);
+				}
+			});
+		}, 10);
+		const count = async () => (await registrationsFor(stack, url)).length;
+		try {
+			for (let cycle = 1; cycle <= 5; cycle++) {
+				await stack.n8n.activate(created.id);
+				await stack.n8n.waitForPublished(created.id);
+				await stack.n8n.waitFor(async () => (await count()) === 1, { description: `cycle ${cycle}: one registration` });
+				expect(await count()).toBe(1);
+				await stack.n8n.deactivate(created.id);
+				await stack.n8n.waitForUnpublished(created.id);
+				await stack.n8n.waitFor(async () => (await count()) === 0, { description: `cycle ${cycle}: no registration` });
+			}
+		} finally {
+			clearInterval(sampler);
+		}
+		expect(maxSeen).toBe(1);
+		expect(ids.size).toBe(5); // a fresh registration (and secret) each activation
+		expect(await count()).toBe(0);
+
+		// The sandbox's request log is the exact timeline: replay it.
+		let held = 0;
+		let most = 0;
+		for (const entry of await stack.sandbox.requests()) {
+			if (entry.method === 'POST' && entry.path === '/api/v1/webhooks' && entry.status === 201) {
+				expect((entry.body as { url: string }).url).toBe(url);
+				held++;
+			} else if (entry.method === 'DELETE' && entry.status === 200) {
+				const id = decodeURIComponent(entry.path.split('/').pop() as string);
+				expect(othersBefore.has(id)).toBe(false);
+				held--;
+			}
+			most = Math.max(most, held);
+		}
+		expect(most).toBe(1);
+		expect(held).toBe(0);
+	}, 240_000);
+
+	it('6b. rapid activate/deactivate calls, without waiting, settle on what was asked last, with at most one registration', async () => {
+		const workflow = triggerWorkflow(stack, { events: ['call.completed'] });
+		const created = await stack.n8n.createWorkflow(workflow);
+		const live: Live = { id: created.id, url: productionUrl(stack, workflow.nodes[0].webhookId as string) };
+		const count = async () => (await registrationsFor(stack, live.url)).length;
+		let maxSeen = 0;
+		const sampler = setInterval(() => void count().then((n) => (maxSeen = Math.max(maxSeen, n))), 5);
+		// The public API accepts either call in any state (n8n queues the publication work).
+		const call = (action: 'activate' | 'deactivate') =>
+			stack.n8n.api('POST', `/workflows/${created.id}/${action}`, undefined, [200]);
+		try {
+			for (let cycle = 0; cycle < 5; cycle++) {
+				await call('activate');
+				await call('deactivate');
+			}
+			await stack.n8n.waitForUnpublished(created.id);
+			await stack.n8n.waitFor(async () => (await count()) === 0, { description: 'no registration after rapid cycles' });
+			await sleep(3_000); // nothing queued turns up later
+			expect(await count()).toBe(0);
+
+			for (let cycle = 0; cycle < 3; cycle++) {
+				await call('activate');
+				await call('deactivate');
+			}
+			await call('activate');
+			await stack.n8n.waitForPublished(created.id);
+			await stack.n8n.waitFor(async () => (await count()) === 1, { description: 'one registration, ending active' });
+			await sleep(3_000);
+			expect(await count()).toBe(1);
+		} finally {
+			clearInterval(sampler);
+		}
+		expect(maxSeen).toBe(1);
+
+		// The registration that survived is the one whose secret the node holds.
+		await recordSecrets();
+		const callId = newCallId('rapid');
+		const { results } = await stack.sandbox.deliver({ webhookId: (await registrationOf(live)).webhookId, data: { callId } });
+		expect(results[0].status).toBe(200);
+		await executionsFor(live, [callId]);
+
+		await stack.n8n.deactivate(created.id);
+		await stack.n8n.waitForUnpublished(created.id);
+		await stack.n8n.waitFor(async () => (await count()) === 0, { description: 'no registration at the end' });
+	}, 180_000);
+
+	it('8. a wrong API key fails activation with a clear message, and nothing is registered', async () => {
+		const wrong = await stack.n8n.createCredential({
+			name: 'VoxPria wrong key',
+			type: 'voxPriaApi',
+			data: { apiKey: WRONG_KEY, baseUrl: stack.sandbox.url },
+		});
+		const workflow = triggerWorkflow(stack, { events: ['call.completed'] });
+		(workflow.nodes[0] as { credentials: unknown }).credentials = { voxPriaApi: { id: wrong.id, name: wrong.name } };
+		const url = productionUrl(stack, workflow.nodes[0].webhookId as string);
+		stack.sandbox.clearRequests();
+
+		const created = await stack.n8n.createWorkflow(workflow);
+		await stack.n8n.activate(created.id);
+		const failed = await stack.n8n.waitForActivationFailure(created.id);
+		expect(failed.status).toBe('failed');
+		expect(failed.triggers).toEqual([expect.objectContaining({ status: 'failed', errorMessage: KEY_MESSAGE })]);
+
+		expect(await registrationsFor(stack, url)).toEqual([]);
+		const calls = (await stack.sandbox.requests()).filter((r) => r.path.startsWith('/api/v1/webhooks'));
+		expect(calls.length).toBeGreaterThan(0);
+		for (const call of calls) {
+			expect(call.headers.authorization).toBe(`Bearer ${WRONG_KEY}`);
+			expect(call.status).toBe(401);
+		}
+
+		await stack.n8n.deactivate(created.id);
+		await stack.n8n.waitForUnpublished(created.id);
+		expect(await registrationsFor(stack, url)).toEqual([]);
+	}, 120_000);
+
+	// The HTTPS guard ("VoxPria only delivers webhooks to HTTPS URLs") cannot be reached on this
+	// HTTPS n8n; the unit tests cover it.
+
+	it('9. the full loop: a workflow starts a call with the action node, and the trigger reports it', async () => {
+		const trigger = await liveTrigger(['call.completed', 'call.started']);
+		const path = `e2e-start-call-${Date.now().toString(36)}`;
+		const starter = await stack.n8n.createWorkflow(
+			webhookWorkflow('VoxPria e2e: start a call', path, [
+				actionNode(stack, 'VoxPria', {
+					resource: 'call',
+					operation: 'create',
+					agentId: { __rl: true, mode: 'id', value: 'agt_sales' },
+					toNumber: '+14155550100',
+					waitForCompletion: true,
+					pollInterval: 1,
+					timeout: 120,
+				}),
+			]),
+		);
+		await stack.n8n.activate(starter.id);
+		await stack.n8n.waitForPublished(starter.id);
+
+		const res = await postToWebhook(stack, path, { lead: 'Ana' });
+		expect(res.status).toBe(200);
+
+		const [run] = await waitForExecutions(stack, starter.id, (list) => list.length >= 1, { timeoutMs: 90_000 });
+		expect(run.status).toBe('success');
+		const [call] = nodeOutput(run, 'VoxPria');
+		expect(call).toMatchObject({ status: 'completed', agentId: 'agt_sales', toNumber: '+14155550100', duration: 127 });
+		expect(call.callId).toMatch(/^call_/);
+
+		const events = (list: Execution[]) =>
+			list
+				.filter((e) => callIdOf(e) === call.callId)
+				.map((e) => nodeOutput(e, TRIGGER)[0])
+				.sort((a, b) => String(a.event).localeCompare(String(b.event)));
+		const list = await waitForExecutions(stack, trigger.id, (l) => events(l).length >= 2, { timeoutMs: 60_000 });
+		const [completed, started] = events(list);
+		expect(completed).toMatchObject({
+			event: 'call.completed',
+			data: { callId: call.callId, status: 'completed', transcript: call.transcript, recording: call.recording },
+		});
+		expect(started).toMatchObject({ event: 'call.started', data: { callId: call.callId, status: 'in_progress' } });
+		for (const execution of list) expect(execution.status).toBe('success');
+
+		// Each event once: VoxPria got a 200 the first time, so nothing was retried or repeated.
+		const sandboxDeliveries = (await stack.sandbox.deliveries()).filter(
+			(d) => d.url === trigger.url && d.body.includes(call.callId),
+		);
+		expect(sandboxDeliveries.map((d) => [d.event, d.ok, d.attempts.length]).sort()).toEqual([
+			['call.completed', true, 1],
+			['call.started', true, 1],
+		]);
+		expect(events(await settledExecutions(trigger))).toHaveLength(2);
+	}, 180_000);
+
+	/** The workflow of the restart cases. */
+	let healing: Live;
+
+	/** Deletes the registration at VoxPria the way a user (or VoxPria support) would, with the API key. */
+	async function deleteAtVoxPria(live: Live) {
+		const registration = await registrationOf(live);
+		secrets.add(registration.secret);
+		const res = await stack.n8n.request(`${stack.sandbox.url}/api/v1/webhooks/${registration.webhookId}`, {
+			method: 'DELETE',
+			headers: { authorization: `Bearer ${stack.sandbox.apiKey}` },
+		});
+		expect(res.status).toBe(200);
+		expect(await registrationsFor(stack, live.url)).toEqual([]);
+		return registration;
+	}
+
+	const webhookCallsSince = async (mark: number) =>
+		(await stack.sandbox.requests()).slice(mark).filter((r) => r.path.startsWith('/api/v1/webhooks'));
+
+	it('7a. registration deleted at VoxPria, n8n restarted with default settings: n8n does not register again (deactivate/activate does)', async () => {
+		healing = await liveTrigger(['call.completed']);
+		const old = await deleteAtVoxPria(healing);
+
+		const mark = (await stack.sandbox.requests()).length;
+		await stack.n8n.restart();
+		expect((await stack.n8n.publicationStatus(healing.id)).status).toBe('published');
+		// Give n8n time to do anything it would do at startup, then look: nothing asked VoxPria.
+		await sleep(5_000);
+		expect(await webhookCallsSince(mark)).toEqual([]);
+		expect(await registrationsFor(stack, healing.url)).toEqual([]);
+
+		// n8n still serves the URL from its database, with the node's stored (now orphaned) secret:
+		// the workflow looks fine in n8n, but VoxPria has nothing to deliver to it.
+		const stale = newCallId('stale');
+		const res = await stack.sandbox.deliver({ url: healing.url, secret: old.secret, data: { callId: stale } });
+		expect(res.results[0].status).toBe(200);
+		await executionsFor(healing, [stale]);
+
+		// The way out, which the README has to give users: deactivate and activate the workflow.
+		await stack.n8n.deactivate(healing.id);
+		await stack.n8n.waitForUnpublished(healing.id);
+		await stack.n8n.activate(healing.id);
+		await stack.n8n.waitForPublished(healing.id);
+		await stack.n8n.waitFor(async () => (await registrationsFor(stack, healing.url)).length === 1, {
+			description: 'registered again after deactivate/activate',
+		});
+		const fresh = await registrationOf(healing);
+		secrets.add(fresh.secret);
+		expect(fresh.secret).not.toBe(old.secret);
+		const callId = newCallId('reactivated');
+		const ok = await stack.sandbox.deliver({ webhookId: fresh.webhookId, data: { callId } });
+		expect(ok.results[0].status).toBe(200);
+		await executionsFor(healing, [callId]);
+	}, 240_000);
+
+	it('7b. registration deleted at VoxPria, n8n restarted with N8N_USE_WORKFLOW_PUBLICATION_SERVICE=false: the node registers again', async () => {
+		const old = await deleteAtVoxPria(healing);
+		const mark = (await stack.sandbox.requests()).length;
+
+		await stack.n8n.restart({ env: { N8N_USE_WORKFLOW_PUBLICATION_SERVICE: 'false' } });
+		await stack.n8n.waitFor(async () => (await registrationsFor(stack, healing.url)).length === 1, {
+			timeoutMs: 60_000,
+			description: 'registered again at startup',
+		});
+		// Startup asked VoxPria what exists (checkExists), then registered (create).
+		const calls = await webhookCallsSince(mark);
+		expect(calls.some((r) => r.method === 'GET')).toBe(true);
+		expect(calls.filter((r) => r.method === 'POST' && r.status === 201)).toHaveLength(1);
+
+		const fresh = await registrationOf(healing);
+		secrets.add(fresh.secret);
+		expect(fresh.secret).not.toBe(old.secret);
+		expect(fresh.events).toEqual(['call.completed']);
+
+		// The new secret works...
+		const callId = newCallId('healed');
+		const ok = await stack.sandbox.deliver({ webhookId: fresh.webhookId, data: { callId } });
+		expect(ok.results[0].status).toBe(200);
+		const executions = await executionsFor(healing, [callId]);
+		expect(executions.find((e) => callIdOf(e) === callId)?.status).toBe('success');
+
+		// ...and the deleted registration's secret no longer does.
+		const staleId = newCallId('old-secret');
+		const stale = await stack.sandbox.deliver({ url: healing.url, secret: old.secret, data: { callId: staleId } });
+		expect(stale.results[0].status).toBe(401);
+		expect(countFor(await settledExecutions(healing), staleId)).toBe(0);
+	}, 240_000);
+
+	it('12. no webhook secret and no API key appear in any execution data or in n8n’s log', async () => {
+		await recordSecrets();
+		expect(secrets.size).toBeGreaterThanOrEqual(10);
+		const executions = await stack.n8n.executions({ includeData: true });
+		expect(executions.length).toBeGreaterThan(10);
+		const data = JSON.stringify(executions);
+		// The check can see what it looks for: the delivered payloads are there.
+		expect(data).toContain('call_e2e_signed_');
+
+		const log = stack.n8n.logText();
+		expect(log).toContain('Editor is now accessible via');
+		const all = [...secrets];
+		for (const secret of all) expect(secret).toMatch(/^whsec_/);
+		// Listed by name rather than dumped: the failure then says which secret leaked, and where.
+		expect(all.filter((secret) => data.includes(secret))).toEqual([]);
+		expect(all.filter((secret) => log.includes(secret))).toEqual([]);
+		const keys = [stack.sandbox.apiKey, WRONG_KEY];
+		expect(keys.filter((key) => data.includes(key))).toEqual([]);
+		expect(keys.filter((key) => log.includes(key))).toEqual([]);
 	}, 120_000);
 });
