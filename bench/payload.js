@@ -1,0 +1,44 @@
+// @ts-check
+'use strict';
+/** Realistic VoxPria deliveries: call.completed events signed as VoxPria signs them. */
+
+const { createHmac } = require('node:crypto');
+const { TRANSCRIPT } = require('../test/sandbox/server');
+
+/**
+ * The bytes of one call.completed delivery of about `bytes` bytes (the transcript fills it), as
+ * VoxPria sends them: JSON.stringify of {event, timestamp, data}. `seq` makes each one distinct.
+ * @param {number} bytes @param {number} seq
+ */
+function callCompleted(bytes, seq) {
+	const payload = {
+		event: 'call.completed',
+		timestamp: new Date(Date.UTC(2025, 0, 1) + seq * 1000).toISOString(),
+		data: {
+			callId: `call_${seq.toString(36).padStart(10, '0')}`,
+			status: 'completed',
+			duration: 30 + (seq % 300),
+			toNumber: `+1415556${String(seq % 10_000).padStart(4, '0')}`,
+			agentId: 'agt_sales',
+			recording: `https://app.voxpria.com/recordings/call_${seq}.mp3`,
+			transcript: '',
+			outcome: 'successful',
+			variables: { seq, firstName: 'Léa', campaign: 'spring-renewals' },
+		},
+	};
+	const empty = Buffer.byteLength(JSON.stringify(payload));
+	// The sandbox's transcript (accents, emoji, U+2028 line separators) repeated, then ASCII to size.
+	const line = `${TRANSCRIPT}\u2028`;
+	const lineBytes = Buffer.byteLength(JSON.stringify(line)) - 2;
+	const lines = Math.max(0, Math.floor((bytes - empty) / lineBytes));
+	const transcript = line.repeat(lines) + ' '.repeat(Math.max(0, bytes - empty - lines * lineBytes));
+	payload.data.transcript = transcript;
+	return Buffer.from(JSON.stringify(payload));
+}
+
+/** @param {string} secret @param {Buffer} raw */
+function signature(secret, raw) {
+	return `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+}
+
+module.exports = { callCompleted, signature };
