@@ -7,7 +7,7 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 
 import { eventList, WEBHOOK_EVENTS } from '../VoxPria/shared/events';
 import { listAll, voxPriaRequest } from '../VoxPria/shared/transport';
@@ -120,6 +120,8 @@ export class VoxPriaTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
+				// An empty 200 once the execution is recorded: VoxPria only reads the status.
+				responseData: 'noData',
 				path: 'webhook',
 			},
 		],
@@ -318,17 +320,30 @@ export class VoxPriaTrigger implements INodeType {
 			},
 		);
 
-		// Every answer is sent here, before the workflow runs: VoxPria asks for a quick 200, and n8n
-		// saves static data (the duplicate memory) only when the answer precedes the execution.
-		this.getResponseObject().status(verdict.status).json(verdict.body);
-		if (!verdict.payload) return { noWebhookResponse: true };
+		if (!verdict.payload) {
+			// Nothing to run: answer here, so n8n records no execution.
+			this.getResponseObject().status(verdict.status).json(verdict.body);
+			return { noWebhookResponse: true };
+		}
 
-		// A reference, not a copy: see deliveryMemory.ts.
-		if (memory) registration.seen = memory;
+		if (memory) {
+			const { key } = verdict;
+			// A reference, not a copy: n8n serialises it when it saves static data (deliveryMemory.ts).
+			registration.seen = memory;
+			// n8n saves static data after it has recorded the execution and before it answers, but
+			// recording it first rebuilds the workflow around this same static data and clears n8n's
+			// "changed" mark. Setting it again after that (the next macrotask) gets the memory saved.
+			void sleep(0).then(() => {
+				registration.seen = memory;
+			});
+			// If n8n could not record the execution it answers 5xx and VoxPria retries: let that retry in.
+			const response = this.getResponseObject();
+			response.once('finish', () => {
+				if (response.statusCode >= 500) memory.forget(key);
+			});
+		}
+		// n8n answers (an empty 200) once the execution is recorded, before it runs.
 		const json = options.includeHeaders === true ? { ...verdict.payload, headers: headers as IDataObject } : verdict.payload;
-		return {
-			noWebhookResponse: true,
-			workflowData: [this.helpers.returnJsonArray(json)],
-		};
+		return { workflowData: [this.helpers.returnJsonArray(json)] };
 	}
 }

@@ -22,7 +22,8 @@ export interface DeliveryRules {
 }
 
 export type Verdict =
-	| { status: 200; body: IDataObject; payload: IDataObject }
+	/** Accepted: `key` is what the duplicate memory recorded for it. */
+	| { status: 200; body: IDataObject; payload: IDataObject; key: string }
 	| { status: 200 | 400 | 401; body: IDataObject; payload?: undefined };
 
 const SHAPE = 'a VoxPria delivery is a JSON object with "event", "timestamp" and "data"';
@@ -75,8 +76,9 @@ export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict
 		// 200 so that VoxPria does not retry an event this workflow does not want.
 		return { status: 200, body: { received: true, ignored: `event ${event} is not selected` } };
 	}
-	if (rules.memory && !rules.memory.remember(deliveryKey(digest))) {
+	const key = deliveryKey(digest);
+	if (rules.memory && !rules.memory.remember(key)) {
 		return { status: 200, body: { received: true, duplicate: true } };
 	}
-	return { status: 200, body: { received: true }, payload };
+	return { status: 200, body: { received: true }, payload, key };
 }

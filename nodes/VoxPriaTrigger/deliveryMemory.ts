@@ -5,8 +5,8 @@
  * request arrives, so concurrent requests cannot see each other's writes there. The memory
  * therefore lives in this process (one per trigger node), where a check-and-record is atomic
  * because no await separates them. Static data holds a reference to it: n8n serialises static
- * data when it saves it, after the response, so whichever request saves last writes the whole,
- * current memory. After a restart the memory is rebuilt from that saved copy.
+ * data only when it saves it, so whichever request saves last writes the whole, current memory.
+ * After a restart the memory is rebuilt from that saved copy.
  */
 
 /** At most this many deliveries are remembered... */
@@ -22,14 +22,16 @@ export function deliveryKey(digest: Buffer): string {
 const SAVED_ENTRY = /^([A-Za-z0-9_-]{1,43})\.([0-9a-z]{1,8})$/;
 
 export class DeliveryMemory {
-	private readonly keys = new Set<string>();
+	/** Key → the sequence number of its entry in `order`. */
+	private readonly keys = new Map<string, number>();
 	/**
-	 * Entries oldest first; those before `head` are forgotten. A queue, not the Set's own order:
-	 * iterating a Set or Map from its start walks over every entry deleted since V8 last rehashed
-	 * it, which made a full memory about 6 times slower.
+	 * Entries oldest first; those before `head` are gone. A queue, not the Map's own order:
+	 * iterating a Map from its start walks over every entry deleted since V8 last rehashed it,
+	 * which made a full memory about 6 times slower.
 	 */
-	private order: Array<[key: string, seenAt: number]> = [];
+	private order: Array<[key: string, seenAt: number, sequence: number]> = [];
 	private head = 0;
+	private sequence = 0;
 
 	constructor(persisted?: unknown, nowMs = Date.now()) {
 		if (!Array.isArray(persisted)) return;
@@ -50,23 +52,31 @@ export class DeliveryMemory {
 	remember(key: string, nowMs = Date.now()): boolean {
 		const now = Math.floor(nowMs / 1000);
 		while (this.head < this.order.length && this.order[this.head][1] <= now - MEMORY_TTL_SECONDS) {
-			this.forgetOldest();
+			this.dropOldest();
 		}
 		if (this.keys.has(key)) return false;
 		this.add(key, now);
-		if (this.keys.size > MEMORY_MAX_ENTRIES) this.forgetOldest();
+		while (this.keys.size > MEMORY_MAX_ENTRIES) this.dropOldest();
 		return true;
 	}
 
-	private add(key: string, seenAt: number): void {
-		this.keys.add(key);
-		this.order.push([key, seenAt]);
+	/** Takes a key back, so that a retry of that delivery is accepted again. */
+	forget(key: string): void {
+		this.keys.delete(key);
 	}
 
-	private forgetOldest(): void {
-		this.keys.delete(this.order[this.head][0]);
+	private add(key: string, seenAt: number): void {
+		this.sequence++;
+		this.keys.set(key, this.sequence);
+		this.order.push([key, seenAt, this.sequence]);
+	}
+
+	private dropOldest(): void {
+		const [key, , sequence] = this.order[this.head];
+		// A forgotten key may have been remembered again since: only its own entry removes it.
+		if (this.keys.get(key) === sequence) this.keys.delete(key);
 		this.head++;
-		// Drop the forgotten prefix once it is as long as the bound, so the queue stays within 2x.
+		// Drop the dead prefix once it is as long as the bound, so the queue stays within 2x.
 		if (this.head >= MEMORY_MAX_ENTRIES) {
 			this.order = this.order.slice(this.head);
 			this.head = 0;
@@ -77,8 +87,8 @@ export class DeliveryMemory {
 	toJSON(): string[] {
 		const entries: string[] = [];
 		for (let index = this.head; index < this.order.length; index++) {
-			const [key, seenAt] = this.order[index];
-			entries.push(`${key}.${seenAt.toString(36)}`);
+			const [key, seenAt, sequence] = this.order[index];
+			if (this.keys.get(key) === sequence) entries.push(`${key}.${seenAt.toString(36)}`);
 		}
 		return entries;
 	}

@@ -9,6 +9,17 @@ export type SignatureCheck =
 	| { valid: true; digest: Buffer }
 	| { valid: false; reason: string };
 
+/** JSON.stringify of a parsed object; undefined for anything else, or a body nested too deeply to serialise. */
+function compactJson(parsedBody: unknown): string | undefined {
+	if (parsedBody === null || typeof parsedBody !== 'object') return undefined;
+	try {
+		return JSON.stringify(parsedBody);
+	} catch {
+		// A RangeError from thousands of nesting levels: no VoxPria delivery looks like that.
+		return undefined;
+	}
+}
+
 function hmac(secret: string, data: Buffer | string): Buffer {
 	return createHmac('sha256', secret).update(data).digest();
 }
@@ -46,8 +57,8 @@ export function verifySignature(
 	const overRaw = hmac(secret, raw);
 	if (timingSafeEqual(given, overRaw)) return { valid: true, digest: overRaw };
 
-	if (parsedBody !== null && typeof parsedBody === 'object') {
-		const reserialised = JSON.stringify(parsedBody);
+	const reserialised = compactJson(parsedBody);
+	if (reserialised !== undefined) {
 		if (Buffer.byteLength(reserialised) !== raw.length || !raw.equals(Buffer.from(reserialised))) {
 			const overParsed = hmac(secret, reserialised);
 			if (timingSafeEqual(given, overParsed)) return { valid: true, digest: overParsed };

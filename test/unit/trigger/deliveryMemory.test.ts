@@ -47,6 +47,20 @@ describe('DeliveryMemory', () => {
 		expect(restored.remember(key(1), T0 + 30 * 3600 * 1000)).toBe(true);
 	});
 
+	it('forgets a key on request, and a key remembered again outlives its old entry', () => {
+		const memory = new DeliveryMemory();
+		memory.remember(key(1), T0);
+		memory.forget(key(1));
+		expect(JSON.parse(JSON.stringify(memory))).toEqual([]);
+		expect(memory.remember(key(1), T0 + 1000)).toBe(true);
+		// Push the old entry of key 1 out by size: the new one must survive it.
+		for (let n = 2; n < MEMORY_MAX_ENTRIES; n++) memory.remember(key(n), T0 + 2000);
+		expect(memory.size).toBe(MEMORY_MAX_ENTRIES - 1);
+		memory.remember(key(MEMORY_MAX_ENTRIES), T0 + 3000);
+		expect(memory.remember(key(1), T0 + 4000)).toBe(false);
+		expect(memory.size).toBe(MEMORY_MAX_ENTRIES);
+	});
+
 	it('ignores saved data that is not its own format', () => {
 		expect(new DeliveryMemory({ not: 'an array' }).size).toBe(0);
 		expect(new DeliveryMemory([42, null, 'nodot', `${key(1)}.zz`], T0).size).toBe(0);

@@ -78,6 +78,16 @@ describe('verifySignature', () => {
 		}
 	});
 
+	it('answers, without throwing, for a body nested too deeply to serialise again', () => {
+		let deep: unknown = {};
+		for (let level = 0; level < 20_000; level++) deep = { a: deep };
+		expect(() => JSON.stringify(deep)).toThrow(RangeError);
+		expect(verifySignature(`sha256=${'a'.repeat(64)}`, Buffer.from('{}'), deep, SECRET)).toEqual({
+			valid: false,
+			reason: 'signature does not match the body',
+		});
+	});
+
 	it('rejects a signed empty body only if the signature is not over the empty body', () => {
 		expect(verifySignature(sign(''), Buffer.alloc(0), {}, SECRET).valid).toBe(true);
 		expect(verifySignature(sign('{}'), undefined, undefined, SECRET).valid).toBe(false);

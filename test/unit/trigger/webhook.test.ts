@@ -9,6 +9,8 @@ import { gunzipSync } from 'zlib';
 import type { Setup } from '../../helpers/n8n';
 
 const SECRET = 'whsec_0123456789abcdef0123456789abcdef';
+/** n8n's own answer once it has recorded the execution (the trigger asks for no data). */
+const STARTED = '';
 
 /** What n8n's body parser does before a webhook node runs: keep the raw bytes, parse JSON. */
 function n8nBodyParser(req: Request, res: Response, next: NextFunction) {
@@ -33,20 +35,31 @@ function n8nBodyParser(req: Request, res: Response, next: NextFunction) {
 
 type Started = { at: number; items: INodeExecutionData[] };
 
-/** A real HTTP server whose route runs the trigger's webhook() in a real n8n-core WebhookContext. */
+/**
+ * A real HTTP server whose route runs the trigger's webhook() in a real n8n-core WebhookContext,
+ * then does what n8n does with the result: when it has workflow data, n8n records an execution
+ * and answers 200 "Workflow was started", or 500 when it cannot record one.
+ */
 async function startReceiver(getSetup: () => Setup, loadHarness: () => typeof import('../../helpers/n8n')) {
 	const started: Started[] = [];
+	const control = { failNextStarts: 0 };
 	const app = express();
 	app.post('/webhook/hook-0000-1111/webhook', n8nBodyParser, async (req, res) => {
 		const result: IWebhookResponseData = await loadHarness().runWebhook(getSetup(), req, res);
+		if (result.noWebhookResponse) return;
+		if (control.failNextStarts > 0) {
+			control.failNextStarts--;
+			res.status(500).json({ code: 0, message: 'Workflow could not be started!' });
+			return;
+		}
 		if (result.workflowData) started.push({ at: Date.now(), items: result.workflowData[0] });
-		if (!result.noWebhookResponse) res.status(200).json({ message: 'Workflow was started' });
+		res.status(200).end();
 	});
 	const server: Server = await new Promise((resolve) => {
 		const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
 	});
 	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/hook-0000-1111/webhook`;
-	return { url, started, close: () => new Promise((resolve) => server.close(resolve)) };
+	return { url, started, control, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 function payload(overrides: IDataObject = {}): IDataObject {
@@ -80,7 +93,8 @@ describe('VoxPria Trigger deliveries', () => {
 			headers: { 'content-type': 'application/json', ...headers },
 			body,
 		});
-		return { status: response.status, body: (await response.json()) as IDataObject };
+		const text = await response.text();
+		return { status: response.status, body: (text ? JSON.parse(text) : '') as IDataObject };
 	}
 	const signed = (object: unknown) => {
 		const body = JSON.stringify(object);
@@ -106,7 +120,7 @@ describe('VoxPria Trigger deliveries', () => {
 	it('accepts a signed delivery: 200 at once, and one item that is the payload as it arrived', async () => {
 		const event = payload();
 		const answer = await signed(event);
-		expect(answer).toEqual({ status: 200, body: { received: true } });
+		expect(answer).toEqual({ status: 200, body: STARTED });
 		expect(receiver.started).toHaveLength(1);
 		expect(receiver.started[0].items).toEqual([{ json: event }]);
 	});
@@ -167,7 +181,7 @@ describe('VoxPria Trigger deliveries', () => {
 	describe('duplicates', () => {
 		it('starts once when the same delivery arrives again', async () => {
 			const event = payload();
-			expect(await signed(event)).toEqual({ status: 200, body: { received: true } });
+			expect(await signed(event)).toEqual({ status: 200, body: STARTED });
 			expect(await signed(event)).toEqual({ status: 200, body: { received: true, duplicate: true } });
 			expect(await signed(event)).toEqual({ status: 200, body: { received: true, duplicate: true } });
 			expect(receiver.started).toHaveLength(1);
@@ -186,6 +200,16 @@ describe('VoxPria Trigger deliveries', () => {
 			await signed(event);
 			await signed({ ...event, timestamp: '2025-02-09T12:00:01Z' });
 			expect(receiver.started).toHaveLength(2);
+		});
+
+		it('lets a retry in when n8n could not start the workflow (answered 5xx) the first time', async () => {
+			const event = payload();
+			receiver.control.failNextStarts = 1;
+			expect((await signed(event)).status).toBe(500);
+			expect(receiver.started).toHaveLength(0);
+			expect(await signed(event)).toEqual({ status: 200, body: STARTED });
+			expect(await signed(event)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+			expect(receiver.started).toHaveLength(1);
 		});
 
 		it('starts every copy when Ignore Duplicates is off', async () => {
@@ -212,7 +236,7 @@ describe('VoxPria Trigger deliveries', () => {
 			jest.resetModules();
 			harness = await import('../../helpers/n8n');
 			expect(await signed(event)).toEqual({ status: 200, body: { received: true, duplicate: true } });
-			expect(await signed(payload())).toEqual({ status: 200, body: { received: true } });
+			expect(await signed(payload())).toEqual({ status: 200, body: STARTED });
 			expect(receiver.started).toHaveLength(2);
 		});
 	});

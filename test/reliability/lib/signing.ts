@@ -1,0 +1,22 @@
+/** Signed VoxPria deliveries, built the way VoxPria builds them (HMAC-SHA256 over the exact bytes). */
+import { createHmac } from 'crypto';
+
+export const SIGNATURE_HEADER = 'X-Voxpria-Signature';
+
+export function sign(secret: string, body: string | Buffer): string {
+	return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** A call.completed (or other) delivery body, distinct per callId. */
+export function deliveryBody(callId: string, event = 'call.completed', extra: Record<string, unknown> = {}): string {
+	return JSON.stringify({
+		event,
+		timestamp: new Date().toISOString(),
+		data: { callId, status: 'completed', duration: 127, toNumber: '+14155551234', ...extra },
+	});
+}
+
+/** Headers of a validly signed JSON delivery. */
+export function signedHeaders(secret: string, body: string | Buffer, headerName = SIGNATURE_HEADER): Record<string, string> {
+	return { 'content-type': 'application/json', 'user-agent': 'VoxPria-Webhooks/1.0 (reliability)', [headerName]: sign(secret, body) };
+}
