@@ -4,8 +4,9 @@
  * and ports), and the same bytes are delivered again: every one is answered 200
  * `{received: true, duplicate: true}` and starts nothing; a new event still runs.
  *
- * The trigger answers each delivery itself before the workflow runs, so n8n saves the node's static
- * data (where the memory is kept) before the execution starts; this file keeps that true.
+ * n8n saves the node's static data (where the memory is kept) when it answers an accepted delivery,
+ * and only because the trigger marks it changed again after n8n has recorded the execution; this
+ * file keeps that true (without the mark, n8n saves nothing and every copy runs again).
  *
  * Sizes: N = 40 (CI); VOXPRIA_RELIABILITY_FULL=1: N = 400.
  * Run: npx jest test/reliability/restart.test.ts --selectProjects e2e
