@@ -4,8 +4,6 @@
  */
 import { execFileSync } from 'child_process';
 import { existsSync } from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import { join } from 'path';
 
 // Plain CommonJS JavaScript modules (// @ts-check + JSDoc); `require` keeps ts-jest from
@@ -13,47 +11,13 @@ import { join } from 'path';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { ensureRuntime } = require('./lib/runtime') as typeof import('./lib/runtime');
 const { startN8n } = require('./lib/n8n') as typeof import('./lib/n8n');
+const { startSandbox } = require('../sandbox/server') as typeof import('../sandbox/server');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type N8n = Awaited<ReturnType<typeof startN8n>>;
-interface Sandbox {
-	url: string;
-	apiKey: string;
-	close(): Promise<void>;
-}
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 const REPO = join(__dirname, '..', '..');
-const SANDBOX_MODULE = join(REPO, 'test', 'sandbox', 'server.js');
-
-/** The sandbox from test/sandbox when it exists; otherwise a stand-in answering GET /api/v1/credits. */
-async function startVoxPria(): Promise<Sandbox> {
-	if (existsSync(SANDBOX_MODULE)) {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const { startSandbox } = require(SANDBOX_MODULE);
-		return startSandbox({ port: 0 });
-	}
-	const apiKey = 'agl_sk_inline_key';
-	const server = http.createServer((req, res) => {
-		const ok = req.headers.authorization === `Bearer ${apiKey}`;
-		res.setHeader('content-type', 'application/json');
-		if (req.url?.split('?')[0] !== '/api/v1/credits') {
-			res.statusCode = 404;
-			res.end(JSON.stringify({ success: false, error: 'Not found' }));
-		} else if (!ok) {
-			res.statusCode = 401;
-			res.end(JSON.stringify({ success: false, error: 'Invalid API key' }));
-		} else {
-			res.end(JSON.stringify({ success: true, data: { balance: 1000, currency: 'credits' } }));
-		}
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	return {
-		url: `http://127.0.0.1:${port}`,
-		apiKey,
-		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-	};
-}
 
 describe('e2e harness: real n8n 2.40.7 with n8n-nodes-voxpria installed', () => {
 	let n8n: N8n | undefined;
@@ -68,7 +32,7 @@ describe('e2e harness: real n8n 2.40.7 with n8n-nodes-voxpria installed', () => 
 
 	beforeAll(async () => {
 		const runtime = await ensureRuntime();
-		sandbox = await startVoxPria();
+		sandbox = await startSandbox({ port: 0 });
 		n8n = await startN8n({ runtime });
 		await n8n.setupOwner();
 	}, 15 * 60_000);
@@ -198,8 +162,7 @@ describe('e2e harness: real n8n 2.40.7 with n8n-nodes-voxpria installed', () => 
 	it8n(
 		'reports a failed activation through the publication status, after n8n has retried',
 		async (n) => {
-			const sb = sandbox as Sandbox & { addFault?: (f: object) => unknown; requests?: () => { method: string; path: string }[] };
-			if (!sb.addFault || !sb.requests) return; // needs the real sandbox's fault injection
+			const sb = sandbox!;
 			// VoxPria refuses to register the trigger's webhook, every time.
 			sb.addFault({ method: 'POST', path: '/api/v1/webhooks', count: 100, status: 500, body: { success: false, error: 'boom' } });
 			const wf = await n.createWorkflow({
@@ -224,7 +187,9 @@ describe('e2e harness: real n8n 2.40.7 with n8n-nodes-voxpria installed', () => 
 			expect(failed.status).toBe('failed');
 			expect(failed.triggers).toEqual([expect.objectContaining({ status: 'failed', errorMessage: expect.any(String) })]);
 			// n8n 2.40.7 calls the trigger's create up to 5 times before giving up.
-			const attempts = sb.requests().filter((r) => r.method === 'POST' && r.path === '/api/v1/webhooks');
+			const attempts = (sb.requests() as Array<{ method: string; path: string }>).filter(
+				(r) => r.method === 'POST' && r.path === '/api/v1/webhooks',
+			);
 			expect(attempts).toHaveLength(5);
 
 			await n.deactivate(wf.id);
