@@ -2,7 +2,7 @@ import type { ILoadOptionsFunctions } from 'n8n-workflow';
 
 import { loadOptionsContext } from '../../helpers/n8n';
 import { VoxPria } from '../../../nodes/VoxPria/VoxPria.node';
-import { apiRequests, failure, run, setupFor, startSandbox, type Sandbox } from './setup';
+import { apiRequests, failure, run, setupFor, useSandbox, type Sandbox } from './setup';
 
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 const fromList = (value: string) => ({ __rl: true, mode: 'list', value, cachedResultName: 'Sales Qualifier' });
@@ -10,16 +10,7 @@ const fromList = (value: string) => ({ __rl: true, mode: 'list', value, cachedRe
 describe('VoxPria node: agent resource', () => {
 	let sandbox: Sandbox;
 
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-	});
-	afterAll(async () => {
-		await sandbox.close();
-	});
-	beforeEach(async () => {
-		await sandbox.reset();
-		await sandbox.clearRequests();
-	});
+	useSandbox((started) => (sandbox = started));
 
 	it('getAll outputs one item per agent', async () => {
 		const output = await run(sandbox, { resource: 'agent', operation: 'getAll', returnAll: true });

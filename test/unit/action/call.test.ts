@@ -1,4 +1,4 @@
-import { apiRequests, failure, items, run, startSandbox, type Sandbox } from './setup';
+import { apiRequests, failure, items, run, useSandbox, type Sandbox } from './setup';
 
 const agent = (value: string) => ({ __rl: true, mode: 'list', value });
 const start = (extra: Record<string, unknown> = {}) => ({
@@ -12,17 +12,8 @@ const start = (extra: Record<string, unknown> = {}) => ({
 describe('VoxPria node: call resource', () => {
 	let sandbox: Sandbox;
 
-	beforeAll(async () => {
-		// Slow call steps: calls started here stay queued for the whole test.
-		sandbox = await startSandbox({ port: 0, callStepMs: 60_000 });
-	});
-	afterAll(async () => {
-		await sandbox.close();
-	});
-	beforeEach(async () => {
-		await sandbox.reset();
-		await sandbox.clearRequests();
-	});
+	// Slow call steps: calls started here stay queued for the whole test.
+	useSandbox((started) => (sandbox = started), { port: 0, callStepMs: 60_000 });
 
 	describe('create (Start)', () => {
 		it('starts a call with variables given as name/value pairs and outputs the queued call', async () => {

@@ -1,4 +1,4 @@
-import { apiRequests, failure, run, startSandbox, type Sandbox } from './setup';
+import { apiRequests, failure, run, useSandbox, type Sandbox } from './setup';
 
 const waitingStart = (extra: Record<string, unknown> = {}) => ({
 	resource: 'call',
@@ -14,20 +14,9 @@ describe('VoxPria node: Start call with Wait for Completion', () => {
 	let fast: Sandbox;
 	let slow: Sandbox;
 
-	beforeAll(async () => {
-		// The sandbox's calls step queued → ringing → in_progress → final every callStepMs.
-		fast = await startSandbox({ port: 0, callStepMs: 50 });
-		slow = await startSandbox({ port: 0, callStepMs: 20_000 });
-	});
-	afterAll(async () => {
-		await Promise.all([fast.close(), slow.close()]);
-	});
-	beforeEach(async () => {
-		for (const sandbox of [fast, slow]) {
-			await sandbox.reset();
-			await sandbox.clearRequests();
-		}
-	});
+	// The sandbox's calls step queued → ringing → in_progress → final every callStepMs.
+	useSandbox((started) => (fast = started), { port: 0, callStepMs: 50 });
+	useSandbox((started) => (slow = started), { port: 0, callStepMs: 20_000 });
 
 	it('outputs each finished call with its final status: completed, failed, no_answer, busy', async () => {
 		const numbers = ['+14155559999', '+14155550001', '+14155550002', '+14155550003'];

@@ -1,4 +1,4 @@
-import { apiRequests, failure, run, startSandbox, type Sandbox } from './setup';
+import { apiRequests, failure, run, useSandbox, type Sandbox } from './setup';
 
 type Contact = { contactId: string; phone: string; firstName: string | null; email: string | null; metadata: unknown };
 
@@ -6,16 +6,7 @@ describe('VoxPria node: contact resource', () => {
 	let sandbox: Sandbox;
 	const contacts = async () => (await sandbox.state()).contacts as Contact[];
 
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-	});
-	afterAll(async () => {
-		await sandbox.close();
-	});
-	beforeEach(async () => {
-		await sandbox.reset();
-		await sandbox.clearRequests();
-	});
+	useSandbox((started) => (sandbox = started));
 
 	describe('create', () => {
 		it('sends the filled-in fields with metadata from name/value pairs', async () => {

@@ -1,6 +1,6 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { apiRequests, failure, run, startSandbox, type Sandbox } from './setup';
+import { apiRequests, failure, run, useSandbox, type Sandbox } from './setup';
 
 const PHONE_ERROR = 'phone must be an E.164 phone number (e.g. +14155551234)';
 const phoneFor = (index: number) => `+1415${String(2_000_000 + index)}`;
@@ -26,16 +26,7 @@ type BulkBody = { contacts: Array<Record<string, unknown>> };
 describe('VoxPria node: contact bulk import (Create Many)', () => {
 	let sandbox: Sandbox;
 
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-	});
-	afterAll(async () => {
-		await sandbox.close();
-	});
-	beforeEach(async () => {
-		await sandbox.reset();
-		await sandbox.clearRequests();
-	});
+	useSandbox((started) => (sandbox = started));
 
 	it('imports 25,000 items in 3 requests and maps VoxPria’s errors back to input items', async () => {
 		const input = people(25_000);

@@ -1,4 +1,4 @@
-import { apiRequests, failure, run, startSandbox, type Sandbox } from './setup';
+import { apiRequests, failure, run, useSandbox, type Sandbox } from './setup';
 
 const usage = (startDate: string, endDate: string) => ({
 	resource: 'credit',
@@ -10,16 +10,7 @@ const usage = (startDate: string, endDate: string) => ({
 describe('VoxPria node: credit resource', () => {
 	let sandbox: Sandbox;
 
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-	});
-	afterAll(async () => {
-		await sandbox.close();
-	});
-	beforeEach(async () => {
-		await sandbox.reset();
-		await sandbox.clearRequests();
-	});
+	useSandbox((started) => (sandbox = started));
 
 	it('getBalance outputs the balance', async () => {
 		await sandbox.seed({ credits: 742.5 });

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { runAction } from '../../helpers/n8n';
-import { apiRequests, failure, items, run, setupFor, startSandbox, type Sandbox } from './setup';
+import { apiRequests, failure, items, run, setupFor, useSandbox, type Sandbox } from './setup';
 
 const balance = { resource: 'credit', operation: 'getBalance' };
 const createContact = { resource: 'contact', operation: 'create', phone: '={{ $json.phone }}' };
@@ -11,16 +11,7 @@ const phones = (count: number) =>
 describe('VoxPria node: errors, rate limits and Continue On Fail', () => {
 	let sandbox: Sandbox;
 
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-	});
-	afterAll(async () => {
-		await sandbox.close();
-	});
-	beforeEach(async () => {
-		await sandbox.reset();
-		await sandbox.clearRequests();
-	});
+	useSandbox((started) => (sandbox = started));
 
 	describe('429 Too Many Requests', () => {
 		it('waits until a near X-RateLimit-Reset, then succeeds', async () => {

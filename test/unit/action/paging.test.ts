@@ -1,4 +1,5 @@
-import { apiRequests, run, startSandbox, type Sandbox } from './setup';
+import { startSandbox } from '../../sandbox/server';
+import { apiRequests, run, type Sandbox } from './setup';
 
 type Mode = 'honour' | 'cap' | 'ignore';
 

@@ -2,9 +2,7 @@
 import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 
 import { runAction, type Setup } from '../../helpers/n8n';
-import { startSandbox } from '../../sandbox/server';
-
-export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import type { Sandbox } from '../../helpers/sandbox';
 
 export interface LoggedRequest {
 	method: string;
@@ -15,7 +13,7 @@ export interface LoggedRequest {
 	status: number;
 }
 
-export { startSandbox };
+export { useSandbox, type Sandbox } from '../../helpers/sandbox';
 
 /** What VoxPria received, without the admin calls. */
 export function apiRequests(sandbox: Sandbox): LoggedRequest[] {

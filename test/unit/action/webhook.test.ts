@@ -1,18 +1,9 @@
-import { apiRequests, failure, run, startSandbox, type Sandbox } from './setup';
+import { apiRequests, failure, run, useSandbox, type Sandbox } from './setup';
 
 describe('VoxPria node: webhook resource', () => {
 	let sandbox: Sandbox;
 
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-	});
-	afterAll(async () => {
-		await sandbox.close();
-	});
-	beforeEach(async () => {
-		await sandbox.reset();
-		await sandbox.clearRequests();
-	});
+	useSandbox((started) => (sandbox = started));
 
 	describe('create', () => {
 		it('registers the URL with the events and outputs the one-time secret', async () => {

@@ -1,9 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { startSandbox } from '../../sandbox/server';
 import { triggerLifecycle, type Setup } from '../../helpers/n8n';
+import { useSandbox, type Sandbox } from '../../helpers/sandbox';
 
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 type Remote = { webhookId: string; url: string; events: string[]; active: boolean; secret: string };
 
 const PRODUCTION_URL = 'https://n8n.example.com/webhook/hook-0000-1111/webhook';
@@ -20,15 +19,8 @@ describe('VoxPria Trigger registration lifecycle', () => {
 			.filter((request) => request.path.startsWith('/api/v1/webhooks'))
 			.map((request) => `${request.method} ${request.path}`);
 
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-	});
-	afterAll(async () => {
-		await sandbox.close();
-	});
-	beforeEach(async () => {
-		await sandbox.reset();
-		await sandbox.clearRequests();
+	useSandbox((started) => (sandbox = started));
+	beforeEach(() => {
 		setup = {
 			credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
 			parameters: { events: ['call.failed', 'call.completed'], options: {} },
