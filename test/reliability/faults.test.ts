@@ -259,7 +259,7 @@ describe('faults at activation and deactivation', () => {
 		};
 		const heal = async () => {
 			await stack.sandbox.clearFaults();
-			await stack.proxy.accept().catch(() => undefined);
+			await stack.proxy.accept();
 		};
 
 		const KINDS: Kind[] = ['401', '403', '404', '429 near', '429 far', '500', 'dropped', 'refused'];

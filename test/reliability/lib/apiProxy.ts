@@ -23,7 +23,8 @@ export class ApiProxy {
 	private readonly sockets = new Set<Socket>();
 	private port = 0;
 	private refuseAfterMatch: ((method: string, path: string) => boolean) | undefined;
-	private refusing = false;
+	// Not listening until start() calls accept().
+	private refusing = true;
 
 	private constructor(private readonly target: URL) {
 		this.server = http.createServer((req, res) => this.forward(req, res));
@@ -55,8 +56,11 @@ export class ApiProxy {
 		});
 	}
 
-	/** Listen again (on the same port after refuse()). */
+	/** Listen again (on the same port after refuse()); a pending refuseAfter() is dropped. */
 	async accept(): Promise<void> {
+		this.refuseAfterMatch = undefined;
+		// Listening already: a second listen() would fail and leave its error listener behind.
+		if (!this.refusing) return;
 		this.refusing = false;
 		await new Promise<void>((resolve, reject) => {
 			this.server.once('error', reject);
