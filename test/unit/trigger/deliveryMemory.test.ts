@@ -1,84 +1,159 @@
+import { createHash } from 'crypto';
+
 import {
 	DeliveryMemory,
-	MEMORY_MAX_ENTRIES,
-	MEMORY_TTL_SECONDS,
+	KEY_BYTES,
+	MAX_ENTRIES,
+	decodeMemory,
 	deliveryKey,
-	forgetMemory,
-	memoryFor,
 } from '../../../nodes/VoxPriaTrigger/deliveryMemory';
-import { createHash } from 'crypto';
 
 const key = (n: number) => deliveryKey(createHash('sha256').update(String(n)).digest());
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
+function filled(count: number, memory = new DeliveryMemory()) {
+	for (let n = 0; n < count; n++) {
+		memory.remember(key(n), T0 + n * 1000);
+		memory.confirm(key(n));
+	}
+	return memory;
+}
+
 describe('DeliveryMemory', () => {
-	it('answers true the first time and false for a repeat', () => {
+	it('knows a delivery as pending until it is confirmed, then as recorded', () => {
 		const memory = new DeliveryMemory();
-		expect(memory.remember(key(1), T0)).toBe(true);
-		expect(memory.remember(key(1), T0 + 1000)).toBe(false);
-		expect(memory.remember(key(2), T0 + 2000)).toBe(true);
-	});
-
-	it(`keeps at most ${MEMORY_MAX_ENTRIES} entries, forgetting the oldest first`, () => {
-		const memory = new DeliveryMemory();
-		for (let n = 0; n < MEMORY_MAX_ENTRIES + 500; n++) memory.remember(key(n), T0 + n);
-		expect(memory.size).toBe(MEMORY_MAX_ENTRIES);
-		expect(memory.remember(key(MEMORY_MAX_ENTRIES + 499), T0)).toBe(false);
-		// The first 500 were evicted, so they count as new again.
-		expect(memory.remember(key(0), T0)).toBe(true);
-	});
-
-	it('forgets entries older than 24 hours', () => {
-		const memory = new DeliveryMemory();
+		expect(memory.recall(key(1), T0)).toBe('new');
 		memory.remember(key(1), T0);
-		expect(memory.remember(key(1), T0 + (MEMORY_TTL_SECONDS - 60) * 1000)).toBe(false);
-		expect(memory.remember(key(1), T0 + (MEMORY_TTL_SECONDS + 60) * 1000)).toBe(true);
+		expect(memory.recall(key(1), T0)).toBe('pending');
+		memory.confirm(key(1));
+		expect(memory.recall(key(1), T0)).toBe('recorded');
+		expect(memory.recall(key(2), T0)).toBe('new');
 	});
 
-	it('round-trips through JSON, as n8n stores static data, dropping expired entries', () => {
-		const memory = new DeliveryMemory();
-		memory.remember(key(1), T0);
-		memory.remember(key(2), T0 + 10 * 3600 * 1000);
-		const saved = JSON.parse(JSON.stringify({ seen: memory })).seen;
-		expect(saved).toHaveLength(2);
-		const restored = new DeliveryMemory(saved, T0 + 30 * 3600 * 1000);
-		expect(restored.size).toBe(1);
-		expect(restored.remember(key(2), T0 + 30 * 3600 * 1000)).toBe(false);
-		expect(restored.remember(key(1), T0 + 30 * 3600 * 1000)).toBe(true);
-	});
-
-	it('forgets a key on request, and a key remembered again outlives its old entry', () => {
+	it('forgets a pending delivery (n8n could not record it), but never a recorded one', () => {
 		const memory = new DeliveryMemory();
 		memory.remember(key(1), T0);
 		memory.forget(key(1));
-		expect(JSON.parse(JSON.stringify(memory))).toEqual([]);
-		expect(memory.remember(key(1), T0 + 1000)).toBe(true);
-		// Push the old entry of key 1 out by size: the new one must survive it.
-		for (let n = 2; n < MEMORY_MAX_ENTRIES; n++) memory.remember(key(n), T0 + 2000);
-		expect(memory.size).toBe(MEMORY_MAX_ENTRIES - 1);
-		memory.remember(key(MEMORY_MAX_ENTRIES), T0 + 3000);
-		expect(memory.remember(key(1), T0 + 4000)).toBe(false);
-		expect(memory.size).toBe(MEMORY_MAX_ENTRIES);
+		expect(memory.recall(key(1), T0)).toBe('new');
+		memory.remember(key(2), T0);
+		memory.confirm(key(2));
+		memory.forget(key(2));
+		expect(memory.recall(key(2), T0)).toBe('recorded');
 	});
 
-	it('ignores saved data that is not its own format', () => {
-		expect(new DeliveryMemory({ not: 'an array' }).size).toBe(0);
-		expect(new DeliveryMemory([42, null, 'nodot', `${key(1)}.zz`], T0).size).toBe(0);
+	it(`keeps ${MAX_ENTRIES} deliveries; the oldest timestamp it drops becomes the floor`, () => {
+		const memory = filled(MAX_ENTRIES + 1);
+		expect(memory.size).toBe(MAX_ENTRIES);
+		expect(memory.floor).toBe(T0);
+		// The dropped delivery, and anything as old, is refused rather than run again.
+		expect(memory.recall(key(0), T0)).toBe('belowFloor');
+		expect(memory.recall(key(99_999), T0 - 5_000)).toBe('belowFloor');
+		// One millisecond newer than the floor is a first delivery.
+		expect(memory.recall(key(99_999), T0 + 1)).toBe('new');
+		expect(memory.recall(key(1), T0 + 1000)).toBe('recorded');
 	});
 
-	it('stays small in static data: about 52 kB at its bound', () => {
+	it('drops by signed timestamp, not by arrival: a late arrival with an old timestamp goes first', () => {
+		const memory = new DeliveryMemory(3);
+		memory.remember(key(1), T0 + 10_000);
+		memory.remember(key(2), T0 + 20_000);
+		memory.remember(key(3), T0 + 5_000); // a retry of an older event, arriving last
+		memory.remember(key(4), T0 + 30_000);
+		expect(memory.recall(key(3), T0 + 5_000)).toBe('belowFloor');
+		expect(memory.floor).toBe(T0 + 5_000);
+		expect(memory.recall(key(1), T0 + 10_000)).toBe('pending');
+	});
+
+	it('the 2,001-replay attack: a captured delivery never runs twice, however many others are replayed', () => {
+		const memory = filled(MAX_ENTRIES);
+		// Replaying 2,000 more signed deliveries (newer ones) pushes every early one out...
+		for (let n = MAX_ENTRIES; n < MAX_ENTRIES * 3; n++) {
+			if (memory.recall(key(n), T0 + n * 1000) === 'new') {
+				memory.remember(key(n), T0 + n * 1000);
+				memory.confirm(key(n));
+			}
+		}
+		// ...and each of those, replayed once more, is refused: below the floor or recorded.
+		for (let n = 0; n < MAX_ENTRIES * 3; n++) expect(memory.recall(key(n), T0 + n * 1000)).not.toBe('new');
+	});
+
+	it('expires by timestamp without raising the floor', () => {
+		const memory = filled(10);
+		memory.expire(T0 + 5_000);
+		expect(memory.size).toBe(5);
+		expect(memory.floor).toBe(0);
+	});
+
+	it('saves only recorded deliveries (plus the one whose save this is), and reads them back', () => {
+		const memory = filled(3);
+		memory.remember(key(100), T0 + 100_000);
+		const saved = memory.toSaved();
+		expect(decodeMemory(saved)?.entries.map(([k]) => k)).toEqual([key(0), key(1), key(2)]);
+		const withOwn = memory.toSaved(key(100));
+		expect(decodeMemory(withOwn)?.entries).toEqual([
+			[key(0), T0],
+			[key(1), T0 + 1000],
+			[key(2), T0 + 2000],
+			[key(100), T0 + 100_000],
+		]);
+	});
+
+	it('stays small: 8 characters a delivery with whole-second timestamps, under 10 with ms', () => {
+		expect(KEY_BYTES).toBe(5);
+		expect(filled(MAX_ENTRIES).toSaved().length / MAX_ENTRIES).toBeLessThan(8.1);
+		const precise = new DeliveryMemory();
+		for (let n = 0; n < MAX_ENTRIES; n++) {
+			precise.remember(key(n), T0 + n * 1537 + (n % 7));
+			precise.confirm(key(n));
+		}
+		const saved = precise.toSaved();
+		expect(saved.length / MAX_ENTRIES).toBeLessThan(9.5);
+		expect(decodeMemory(saved)?.entries[MAX_ENTRIES - 1]).toEqual([key(MAX_ENTRIES - 1), T0 + 999 * 1537 + (999 % 7)]);
+	});
+
+	it('matches a delivery only with its own timestamp too', () => {
+		const memory = filled(1);
+		expect(memory.recall(key(0), T0)).toBe('recorded');
+		expect(memory.recall(key(0), T0 + 1)).toBe('new');
+	});
+
+	it('merges what other processes saved, floor included, as recorded deliveries', () => {
+		const other = filled(MAX_ENTRIES + 5);
+		const mine = new DeliveryMemory();
+		mine.remember(key(500_000), T0 + 500_000_000);
+		mine.merge(other.toSaved());
+		// Its own pending delivery made one more than the bound: the next oldest went too.
+		expect(mine.floor).toBe(other.floor + 1000);
+		expect(mine.recall(key(10), T0 + 10_000)).toBe('recorded');
+		expect(mine.recall(key(0), T0)).toBe('belowFloor');
+		expect(mine.recall(key(500_000), T0 + 500_000_000)).toBe('pending');
+		expect(mine.size).toBe(MAX_ENTRIES);
+	});
+
+	it('tells whether a saved copy lacks something it holds', () => {
+		const memory = filled(5);
+		const saved = memory.toSaved();
+		expect(memory.isAheadOf(saved)).toBe(false);
+		memory.remember(key(6), T0 + 6_000);
+		expect(memory.isAheadOf(saved)).toBe(false); // pending: not to be saved yet
+		memory.confirm(key(6));
+		expect(memory.isAheadOf(saved)).toBe(true);
+		expect(memory.isAheadOf(undefined)).toBe(true);
+	});
+
+	it('reads the memory 0.1.0 saved, so an upgrade keeps recognising duplicates', () => {
+		const digest = createHash('sha256').update('old').digest();
+		const legacyKey = digest.subarray(0, 12).toString('base64url');
 		const memory = new DeliveryMemory();
-		for (let n = 0; n < 100_000; n++) memory.remember(key(n), T0 + n);
-		expect(memory.size).toBe(MEMORY_MAX_ENTRIES);
-		expect(JSON.stringify(memory).length).toBeLessThan(60_000);
+		memory.merge([`${legacyKey}.${Math.floor(T0 / 1000).toString(36)}`, 'garbage']);
+		expect(memory.recall(deliveryKey(digest), T0)).toBe('recorded');
+		expect(memory.size).toBe(1);
 	});
 
-	it('gives each trigger node its own memory, rebuilt once from what was saved', () => {
-		const saved = JSON.parse(JSON.stringify(new DeliveryMemory()));
-		const a = memoryFor('wf:a:wh1', saved);
-		expect(memoryFor('wf:a:wh1', undefined)).toBe(a);
-		expect(memoryFor('wf:b:wh2', saved)).not.toBe(a);
-		forgetMemory('wf:a:wh1');
-		expect(memoryFor('wf:a:wh1', undefined)).not.toBe(a);
+	it('ignores a saved memory it cannot read', () => {
+		const memory = new DeliveryMemory();
+		for (const bad of [undefined, null, 42, 'x', '2.zz', '2.0.1.!!!', { seen: [] }]) memory.merge(bad);
+		expect(memory.size).toBe(0);
+		expect(memory.floor).toBe(0);
 	});
 });

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { forgetAllTriggerStates } from '../../../nodes/VoxPriaTrigger/processState';
 import { triggerLifecycle, type Setup } from '../../helpers/n8n';
 import { useSandbox, type Sandbox } from '../../helpers/sandbox';
 
@@ -21,6 +22,8 @@ describe('VoxPria Trigger registration lifecycle', () => {
 
 	useSandbox((started) => (sandbox = started));
 	beforeEach(() => {
+		// Each test is a fresh n8n process: nothing remembered from the one before.
+		forgetAllTriggerStates();
 		setup = {
 			credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
 			parameters: { events: ['call.failed', 'call.completed'], options: {} },
@@ -44,6 +47,7 @@ describe('VoxPria Trigger registration lifecycle', () => {
 				secret: webhooks[0].secret,
 				webhookUrl: PRODUCTION_URL,
 				events: ['call.completed', 'call.failed'],
+				registeredAt: expect.any(Number),
 			});
 			expect(webhooks[0].secret).toMatch(/^whsec_/);
 		});
@@ -68,10 +72,10 @@ describe('VoxPria Trigger registration lifecycle', () => {
 				.create()
 				.catch((caught: unknown) => caught)) as Error & { description?: string };
 			expect(error).toBeInstanceOf(Error);
+			// n8n shows only the message (editor, publication status): the fix must be in it.
 			expect(error.message).toBe(
-				"VoxPria only delivers webhooks to HTTPS URLs, and n8n's webhook URL for this node is http://localhost:5678/webhook/hook-0000-1111/webhook",
+				"VoxPria only delivers to HTTPS, but n8n's webhook URL is http://localhost:5678/webhook/hook-0000-1111/webhook. Set n8n's WEBHOOK_URL environment variable to the public https:// address of this n8n and restart it, or for a local sandbox turn on Options → Allow HTTP URL.",
 			);
-			expect(error.description).toContain('WEBHOOK_URL');
 			expect(await webhookCalls()).toEqual([]);
 			expect(await remote()).toEqual([]);
 		});
@@ -233,10 +237,20 @@ describe('VoxPria Trigger registration lifecycle', () => {
 			]);
 		});
 
+		it('restores a registration it still knows when static data was lost but n8n kept running', async () => {
+			await triggerLifecycle(setup).create();
+			const [made] = await remote();
+			setup.staticData = {};
+			await triggerLifecycle(setup).activate();
+			expect((await remote()).map((webhook) => webhook.webhookId)).toEqual([made.webhookId]);
+			expect(registration()!.secret).toBe(made.secret);
+		});
+
 		it('deletes an orphan for this URL whose secret it does not hold, instead of adopting it', async () => {
 			await triggerLifecycle(setup).create();
 			const [orphan] = await remote();
-			setup.staticData = {}; // static data lost: the secret is gone
+			setup.staticData = {}; // static data lost, and n8n restarted: the secret is gone
+			forgetAllTriggerStates();
 			await triggerLifecycle(setup).activate();
 			const webhooks = await remote();
 			expect(webhooks).toHaveLength(1);

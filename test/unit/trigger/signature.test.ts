@@ -1,7 +1,7 @@
 import { createHmac } from 'crypto';
 import fc from 'fast-check';
 
-import { verifySignature } from '../../../nodes/VoxPriaTrigger/verifySignature';
+import { MAX_RESERIALISED_BYTES, verifySignature } from '../../../nodes/VoxPriaTrigger/verifySignature';
 
 const SECRET = 'whsec_3f9a1c0b7d2e4f6a8b1c3d5e7f9a0b2c';
 
@@ -40,7 +40,7 @@ describe('verifySignature', () => {
 
 	it('rejects a signature made with another secret', () => {
 		const result = verifySignature(sign(compact, 'whsec_other'), Buffer.from(compact), payload, SECRET);
-		expect(result).toEqual({ valid: false, reason: 'signature does not match the body' });
+		expect(result).toEqual({ valid: false, reason: 'signature does not match the body', wellFormed: true });
 	});
 
 	it('rejects the re-serialised form when the parsed body differs from what was signed', () => {
@@ -64,7 +64,12 @@ describe('verifySignature', () => {
 		['a Stripe-style header', `t=1,v1=${sign(compact).slice(7)}`, 'more than one X-Voxpria-Signature header'],
 		['wrong value', `sha256=${'0'.repeat(64)}`, 'signature does not match the body'],
 	])('rejects a header that is %s', (_label, header, reason) => {
-		expect(verifySignature(header, Buffer.from(compact), payload, SECRET)).toEqual({ valid: false, reason });
+		expect(verifySignature(header, Buffer.from(compact), payload, SECRET)).toEqual({
+			valid: false,
+			reason,
+			// Only a sha256 signature that does not match may mean our secret is outdated.
+			wellFormed: reason === 'signature does not match the body',
+		});
 	});
 
 	it('never puts the secret or the expected signature in its reason', () => {
@@ -85,7 +90,21 @@ describe('verifySignature', () => {
 		expect(verifySignature(`sha256=${'a'.repeat(64)}`, Buffer.from('{}'), deep, SECRET)).toEqual({
 			valid: false,
 			reason: 'signature does not match the body',
+			wellFormed: true,
 		});
+	});
+
+	it('tries the re-serialised form only up to its size bound, and says which text was signed', () => {
+		const big = { ...payload, data: { ...payload.data, transcript: 'x'.repeat(MAX_RESERIALISED_BYTES) } };
+		const prettyBig = JSON.stringify(big, null, 2);
+		expect(verifySignature(sign(JSON.stringify(big)), Buffer.from(prettyBig), big, SECRET).valid).toBe(false);
+		const result = verifySignature(sign(compact), Buffer.from(pretty), payload, SECRET);
+		expect(result.valid && result.signed).toBe(compact);
+		// -0 and 1e999 re-serialise as 0 and null: such a body matches, and the signed text is what counts.
+		const odd = '{"event":"call.completed","n":-0,"m":1e999}';
+		const oddSigned = JSON.stringify(JSON.parse(odd));
+		const oddResult = verifySignature(sign(oddSigned), Buffer.from(odd), JSON.parse(odd), SECRET);
+		expect(oddResult.valid && oddResult.signed).toBe('{"event":"call.completed","n":0,"m":null}');
 	});
 
 	it('rejects a signed empty body only if the signature is not over the empty body', () => {

@@ -1,71 +1,22 @@
 import { createHmac } from 'crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Server } from 'http';
-import type { AddressInfo } from 'net';
-import type { IDataObject, INodeExecutionData, IWebhookResponseData } from 'n8n-workflow';
-import { jsonParse } from 'n8n-workflow';
-import { gunzipSync } from 'zlib';
+import { request as httpRequest } from 'http';
+import type { IDataObject } from 'n8n-workflow';
 
+import { decodeMemory, MAX_ENTRIES } from '../../../nodes/VoxPriaTrigger/deliveryMemory';
+import { forgetAllTriggerStates } from '../../../nodes/VoxPriaTrigger/processState';
+import { RECORDING_DEADLINE_MS } from '../../../nodes/VoxPriaTrigger/storedState';
 import type { Setup } from '../../helpers/n8n';
+import { type Receiver, StaticDataStore, startReceiver } from '../../helpers/webhookReceiver';
 
 const SECRET = 'whsec_0123456789abcdef0123456789abcdef';
+const NODE = 'node:VoxPria Trigger';
 /** n8n's own answer once it has recorded the execution (the trigger asks for no data). */
 const STARTED = '';
-
-/** What n8n's body parser does before a webhook node runs: keep the raw bytes, parse JSON. */
-function n8nBodyParser(req: Request, res: Response, next: NextFunction) {
-	const chunks: Buffer[] = [];
-	req.on('data', (chunk: Buffer) => chunks.push(chunk));
-	req.on('end', () => {
-		let raw = Buffer.concat(chunks);
-		if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
-		(req as Request & { rawBody: Buffer }).rawBody = raw;
-		req.body = {};
-		if (raw.length && (req.headers['content-type'] ?? '').split(';')[0] === 'application/json') {
-			try {
-				req.body = jsonParse(raw.toString('utf8'));
-			} catch {
-				res.status(422).json({ message: 'Failed to parse request body' });
-				return;
-			}
-		}
-		next();
-	});
-}
-
-type Started = { at: number; items: INodeExecutionData[] };
-
-/**
- * A real HTTP server whose route runs the trigger's webhook() in a real n8n-core WebhookContext,
- * then does what n8n does with the result: when it has workflow data, n8n records an execution
- * and answers 200 "Workflow was started", or 500 when it cannot record one.
- */
-async function startReceiver(getSetup: () => Setup, loadHarness: () => typeof import('../../helpers/n8n')) {
-	const started: Started[] = [];
-	const control = { failNextStarts: 0 };
-	const app = express();
-	app.post('/webhook/hook-0000-1111/webhook', n8nBodyParser, async (req, res) => {
-		const result: IWebhookResponseData = await loadHarness().runWebhook(getSetup(), req, res);
-		if (result.noWebhookResponse) return;
-		if (control.failNextStarts > 0) {
-			control.failNextStarts--;
-			res.status(500).json({ code: 0, message: 'Workflow could not be started!' });
-			return;
-		}
-		if (result.workflowData) started.push({ at: Date.now(), items: result.workflowData[0] });
-		res.status(200).end();
-	});
-	const server: Server = await new Promise((resolve) => {
-		const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-	});
-	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/hook-0000-1111/webhook`;
-	return { url, started, control, close: () => new Promise((resolve) => server.close(resolve)) };
-}
 
 function payload(overrides: IDataObject = {}): IDataObject {
 	return {
 		event: 'call.completed',
-		timestamp: '2025-02-09T12:00:00Z',
+		timestamp: new Date().toISOString(),
 		data: {
 			callId: `call_${Math.random().toString(36).slice(2)}`,
 			status: 'completed',
@@ -84,8 +35,8 @@ function signature(body: string | Buffer, secret = SECRET) {
 
 describe('VoxPria Trigger deliveries', () => {
 	let setup: Setup;
-	let harness: typeof import('../../helpers/n8n');
-	let receiver: Awaited<ReturnType<typeof startReceiver>>;
+	let store: StaticDataStore;
+	let receiver: Receiver;
 
 	async function deliver(body: string | Buffer, headers: Record<string, string> = {}) {
 		const response = await fetch(receiver.url, {
@@ -94,42 +45,65 @@ describe('VoxPria Trigger deliveries', () => {
 			body,
 		});
 		const text = await response.text();
-		return { status: response.status, body: (text ? JSON.parse(text) : '') as IDataObject };
+		return {
+			status: response.status,
+			body: (text ? JSON.parse(text) : '') as IDataObject,
+			retryAfter: response.headers.get('retry-after'),
+		};
 	}
-	const signed = (object: unknown) => {
+	const signed = (object: unknown, secret = SECRET) => {
 		const body = JSON.stringify(object);
-		return deliver(body, { 'x-voxpria-signature': signature(body) });
+		return deliver(body, { 'x-voxpria-signature': signature(body, secret) });
 	};
 
 	beforeAll(async () => {
-		harness = await import('../../helpers/n8n');
-		receiver = await startReceiver(() => setup, () => harness);
+		const harness = await import('../../helpers/n8n');
+		receiver = await startReceiver({ getSetup: () => setup, loadHarness: () => harness, store: { get: () => store } });
 	});
 	afterAll(async () => {
 		await receiver.close();
 	});
 	beforeEach(() => {
+		forgetAllTriggerStates();
 		receiver.started.length = 0;
+		receiver.control.failNextRecordings = 0;
+		receiver.control.recordDelayMs = 0;
 		setup = {
 			credentials: { apiKey: 'agl_sk_unused', baseUrl: 'http://127.0.0.1:9' },
 			parameters: { events: ['call.completed', 'call.failed'], options: {} },
-			staticData: { 'node:VoxPria Trigger': { webhookId: `wh_${Math.random()}`, secret: SECRET } },
 		};
+		store = new StaticDataStore({ [NODE]: { webhookId: 'wh_1', secret: SECRET, registeredAt: 1 } });
 	});
 
-	it('accepts a signed delivery: 200 at once, and one item that is the payload as it arrived', async () => {
+	it('accepts a signed delivery: an empty 200 once recorded, and one item that is the payload', async () => {
 		const event = payload();
-		const answer = await signed(event);
-		expect(answer).toEqual({ status: 200, body: STARTED });
+		expect((await signed(event)).status).toBe(200);
 		expect(receiver.started).toHaveLength(1);
 		expect(receiver.started[0].items).toEqual([{ json: event }]);
 	});
 
-	it('accepts a body signed in the re-serialised form VoxPria’s sample uses', async () => {
+	it('outputs a body with a top-level "json" field as it is, not as an n8n item', async () => {
+		const event = payload({ json: { note: 'VoxPria field' }, pairedItem: 3 });
+		expect((await signed(event)).status).toBe(200);
+		expect(receiver.started[0].items).toEqual([{ json: event }]);
+	});
+
+	it('reads the signed bytes as UTF-8 whatever charset the (unsigned) content type names', async () => {
+		const event = payload({ data: { callId: 'call_utf8', transcript: 'Olá, José — ça va? 👋' } });
+		const body = JSON.stringify(event);
+		const answer = await deliver(body, {
+			'x-voxpria-signature': signature(body),
+			'content-type': 'application/json; charset=latin1',
+		});
+		expect(answer.status).toBe(200);
+		expect(receiver.started[0].items[0].json).toEqual(event);
+	});
+
+	it('accepts a body signed in the re-serialised form VoxPria’s sample uses, and outputs what was signed', async () => {
 		const event = payload();
 		const answer = await deliver(JSON.stringify(event, null, 2), { 'x-voxpria-signature': signature(JSON.stringify(event)) });
 		expect(answer.status).toBe(200);
-		expect(receiver.started).toHaveLength(1);
+		expect(receiver.started[0].items[0].json).toEqual(event);
 	});
 
 	describe('rejects with 401 and starts nothing', () => {
@@ -142,11 +116,15 @@ describe('VoxPria Trigger deliveries', () => {
 			['a wrong value', { 'x-voxpria-signature': `sha256=${'a'.repeat(64)}` }, 'Invalid signature: signature does not match the body'],
 			['another secret', { 'x-voxpria-signature': signature(body, 'whsec_forged') }, 'Invalid signature: signature does not match the body'],
 		])('%s', async (_label, headers, message) => {
+			const before = store.text;
 			const answer = await deliver(body, headers as Record<string, string>);
-			expect(answer).toEqual({ status: 401, body: { error: message } });
+			expect(answer.status).toBe(401);
+			expect(answer.body).toEqual({ error: message });
 			expect(receiver.started).toHaveLength(0);
 			expect(JSON.stringify(answer.body)).not.toContain(SECRET);
 			expect(JSON.stringify(answer.body)).not.toContain(signature(body).slice(7));
+			// A forged request never costs a database write.
+			expect(store.text).toBe(before);
 		});
 
 		it('a tampered body with a valid signature of the original', async () => {
@@ -158,7 +136,7 @@ describe('VoxPria Trigger deliveries', () => {
 		});
 
 		it('any delivery when the node holds no secret (never activated)', async () => {
-			setup.staticData = {};
+			store = new StaticDataStore({});
 			const answer = await signed(payload());
 			expect(answer.status).toBe(401);
 			expect(answer.body.error).toMatch(/deactivate and activate/);
@@ -168,7 +146,8 @@ describe('VoxPria Trigger deliveries', () => {
 
 	it('answers 200 to a signed event that is not selected, and starts nothing', async () => {
 		const answer = await signed(payload({ event: 'campaign.paused' }));
-		expect(answer).toEqual({ status: 200, body: { received: true, ignored: 'event campaign.paused is not selected' } });
+		expect(answer.status).toBe(200);
+		expect(answer.body).toEqual({ received: true, ignored: 'event campaign.paused is not selected' });
 		expect(receiver.started).toHaveLength(0);
 	});
 
@@ -178,37 +157,143 @@ describe('VoxPria Trigger deliveries', () => {
 		expect(receiver.started).toHaveLength(1);
 	});
 
+	describe('the signed timestamp', () => {
+		const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+		it.each([
+			['missing', { timestamp: undefined }, /^no readable timestamp: the body has no "timestamp"/],
+			['unreadable', { timestamp: 'yesterday' }, /^no readable timestamp: its "timestamp" is not an ISO 8601 time/],
+			['without a zone', { timestamp: '2026-11-29T12:00:00' }, /^no readable timestamp/],
+			['10 minutes in the future', { timestamp: ago(-10 * 60_000) }, /^timestamp in the future: .*check the clock of the n8n server/],
+			['25 hours old', { timestamp: ago(25 * 3_600_000) }, /^older than the replay window: .*more than 24 h ago/],
+		])('refuses a delivery whose timestamp is %s with 400', async (_label, overrides, message) => {
+			const answer = await signed(payload(overrides));
+			expect(answer.status).toBe(400);
+			expect(String(answer.body.error)).toMatch(message);
+			expect(receiver.started).toHaveLength(0);
+		});
+
+		it('accepts 4 minutes of clock skew, and an old delivery inside a longer Replay Window', async () => {
+			expect((await signed(payload({ timestamp: ago(-4 * 60_000) }))).status).toBe(200);
+			setup.parameters = { events: ['call.completed'], options: { replayWindowHours: 48 } };
+			expect((await signed(payload({ timestamp: ago(25 * 3_600_000) }))).status).toBe(200);
+			expect(receiver.started).toHaveLength(2);
+		});
+
+		it('accepts epoch seconds and offsets other than Z', async () => {
+			expect((await signed(payload({ timestamp: Math.floor(Date.now() / 1000) }))).status).toBe(200);
+			const offset = new Date(Date.now() + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
+			expect((await signed(payload({ timestamp: offset }))).status).toBe(200);
+		});
+	});
+
 	describe('duplicates', () => {
 		it('starts once when the same delivery arrives again', async () => {
 			const event = payload();
-			expect(await signed(event)).toEqual({ status: 200, body: STARTED });
-			expect(await signed(event)).toEqual({ status: 200, body: { received: true, duplicate: true } });
-			expect(await signed(event)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+			expect((await signed(event)).status).toBe(200);
+			for (let copy = 0; copy < 2; copy++) {
+				const answer = await signed(event);
+				expect(answer.status).toBe(200);
+				expect(answer.body).toEqual({ received: true, duplicate: true });
+			}
+			expect(receiver.started).toHaveLength(1);
+		});
+
+		it('answers a copy of a delivery still being recorded with 409 and Retry-After, never 200', async () => {
+			receiver.control.recordDelayMs = 300;
+			const event = payload();
+			const first = signed(event);
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			const copy = await signed(event);
+			expect(copy.status).toBe(409);
+			expect(copy.retryAfter).toBe('5');
+			expect((await first).status).toBe(200);
+			expect((await signed(event)).body).toEqual({ received: true, duplicate: true });
+			expect(receiver.started).toHaveLength(1);
+		});
+
+		it('runs a copy that comes back after the first copy could not be recorded', async () => {
+			receiver.control.recordDelayMs = 300;
+			receiver.control.failNextRecordings = 1;
+			const event = payload();
+			const first = signed(event);
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			expect((await signed(event)).status).toBe(409);
+			expect((await first).status).toBe(500);
+			expect((await signed(event)).status).toBe(200);
 			expect(receiver.started).toHaveLength(1);
 		});
 
 		it('starts once when 10 copies arrive at the same moment', async () => {
 			const event = payload();
 			const answers = await Promise.all(Array.from({ length: 10 }, () => signed(event)));
-			expect(answers.every((answer) => answer.status === 200)).toBe(true);
-			expect(answers.filter((answer) => answer.body.duplicate === true)).toHaveLength(9);
+			expect(answers.filter((answer) => answer.status === 200 && answer.body === STARTED)).toHaveLength(1);
+			expect(answers.every((answer) => [200, 409].includes(answer.status))).toBe(true);
 			expect(receiver.started).toHaveLength(1);
 		});
 
 		it('starts for each distinct event, even with equal data and another timestamp', async () => {
 			const event = payload();
 			await signed(event);
-			await signed({ ...event, timestamp: '2025-02-09T12:00:01Z' });
+			await signed({ ...event, timestamp: new Date(Date.now() - 1000).toISOString() });
 			expect(receiver.started).toHaveLength(2);
 		});
 
-		it('lets a retry in when n8n could not start the workflow (answered 5xx) the first time', async () => {
+		it('forgets a delivery n8n could not record (5xx), so that VoxPria’s retry runs it', async () => {
 			const event = payload();
-			receiver.control.failNextStarts = 1;
+			receiver.control.failNextRecordings = 1;
 			expect((await signed(event)).status).toBe(500);
 			expect(receiver.started).toHaveLength(0);
-			expect(await signed(event)).toEqual({ status: 200, body: STARTED });
-			expect(await signed(event)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+			expect((await signed(event)).status).toBe(200);
+			expect((await signed(event)).body).toEqual({ received: true, duplicate: true });
+			expect(receiver.started).toHaveLength(1);
+		});
+
+		it('keeps a delivery whose client left pending until n8n records it, and forgets it if n8n never does', async () => {
+			receiver.control.recordDelayMs = 300;
+			receiver.control.failNextRecordings = 1;
+			const event = payload();
+			const body = JSON.stringify(event);
+			await new Promise<void>((resolve) => {
+				const request = httpRequest(receiver.url, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'x-voxpria-signature': signature(body) },
+				});
+				request.on('error', () => resolve());
+				request.end(body);
+				setTimeout(() => {
+					request.destroy();
+					resolve();
+				}, 100);
+			});
+			// Only "close" fired; n8n failed to record it without a word: a copy waits...
+			await new Promise((resolve) => setTimeout(resolve, 400));
+			expect((await signed(event)).status).toBe(409);
+			// ...until the deadline for n8n's save has passed; then VoxPria's retry runs it.
+			await new Promise((resolve) => setTimeout(resolve, RECORDING_DEADLINE_MS));
+			expect((await signed(event)).status).toBe(200);
+			expect(receiver.started).toHaveLength(1);
+		}, 60_000);
+
+		it('keeps a recorded delivery when the client left after n8n recorded it: the retry is a duplicate', async () => {
+			receiver.control.recordDelayMs = 300;
+			const event = payload();
+			const body = JSON.stringify(event);
+			await new Promise<void>((resolve) => {
+				const request = httpRequest(receiver.url, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'x-voxpria-signature': signature(body) },
+				});
+				request.on('error', () => resolve());
+				request.end(body);
+				setTimeout(() => {
+					request.destroy();
+					resolve();
+				}, 100);
+			});
+			await new Promise((resolve) => setTimeout(resolve, 400));
+			expect(receiver.started).toHaveLength(1);
+			expect((await signed(event)).body).toEqual({ received: true, duplicate: true });
 			expect(receiver.started).toHaveLength(1);
 		});
 
@@ -220,35 +305,76 @@ describe('VoxPria Trigger deliveries', () => {
 			expect(receiver.started).toHaveLength(2);
 		});
 
-		it('keeps the memory in static data, where n8n persists it', async () => {
-			const event = payload();
-			await signed(event);
-			const saved = JSON.parse(JSON.stringify(setup.staticData));
-			expect(saved['node:VoxPria Trigger'].seen).toHaveLength(1);
-			expect(saved['node:VoxPria Trigger'].seen[0]).toMatch(/^[A-Za-z0-9_-]{16}\.[0-9a-z]+$/);
+		it('saves the memory with the execution, where n8n persists it, in about 10 characters a delivery', async () => {
+			await signed(payload());
+			await signed(payload());
+			const saved = decodeMemory(store.node().seen);
+			expect(saved?.entries).toHaveLength(2);
+			expect(store.node()).toMatchObject({ webhookId: 'wh_1', secret: SECRET });
+			expect(String(store.node().seen).length).toBeLessThan(40);
 		});
 
 		it('recognises a duplicate after a restart, from the saved static data', async () => {
 			const event = payload();
 			await signed(event);
-			// n8n saves static data as JSON and the process starts afresh.
-			setup.staticData = JSON.parse(JSON.stringify(setup.staticData));
-			jest.resetModules();
-			harness = await import('../../helpers/n8n');
-			expect(await signed(event)).toEqual({ status: 200, body: { received: true, duplicate: true } });
-			expect(await signed(payload())).toEqual({ status: 200, body: STARTED });
+			forgetAllTriggerStates(); // a new n8n process: only the database remains
+			expect((await signed(event)).body).toEqual({ received: true, duplicate: true });
+			expect((await signed(payload())).status).toBe(200);
 			expect(receiver.started).toHaveLength(2);
 		});
+
+		it(`refuses a copy of a delivery it had to forget, one second after: ${MAX_ENTRIES} newer ones came`, async () => {
+			setup.parameters = { events: ['call.completed'], options: {} };
+			const oldest = payload({ timestamp: new Date(Date.now() - 3_600_000).toISOString() });
+			expect((await signed(oldest)).status).toBe(200);
+			const start = Date.now() - 3_000_000;
+			for (let n = 0; n < MAX_ENTRIES; n += 50) {
+				await Promise.all(
+					Array.from({ length: 50 }, (_, i) => signed(payload({ timestamp: new Date(start + (n + i) * 1000).toISOString() }))),
+				);
+			}
+			expect(receiver.started).toHaveLength(MAX_ENTRIES + 1);
+			await new Promise((resolve) => setTimeout(resolve, 1000));
+			const replay = await signed(oldest);
+			expect(replay.status).toBe(400);
+			expect(String(replay.body.error)).toMatch(/^older than the duplicate memory/);
+			expect(receiver.started).toHaveLength(MAX_ENTRIES + 1);
+		}, 60_000);
 	});
 
-	it('adds the request headers under "headers" when Include Headers is on', async () => {
-		setup.parameters = { events: ['call.completed'], options: { includeHeaders: true } };
-		const event = payload();
-		await signed(event);
-		const json = receiver.started[0].items[0].json;
-		expect(json.event).toBe('call.completed');
-		expect((json.headers as IDataObject)['x-voxpria-signature']).toBe(signature(JSON.stringify(event)));
-		expect((json.headers as IDataObject)['content-type']).toBe('application/json');
+	describe('Include Headers', () => {
+		it('adds the request headers under "headers", with signature and credentials redacted', async () => {
+			setup.parameters = { events: ['call.completed'], options: { includeHeaders: true } };
+			const event = payload();
+			const body = JSON.stringify(event);
+			await deliver(body, {
+				'x-voxpria-signature': signature(body),
+				authorization: 'Bearer proxy-token',
+				cookie: 'session=abc',
+				'proxy-authorization': 'Basic eA==',
+				'x-request-id': 'req-1',
+			});
+			const json = receiver.started[0].items[0].json;
+			expect(json.event).toBe('call.completed');
+			expect(json.headers).toMatchObject({
+				'x-voxpria-signature': '[redacted]',
+				authorization: '[redacted]',
+				cookie: '[redacted]',
+				'proxy-authorization': '[redacted]',
+				'x-request-id': 'req-1',
+				'content-type': 'application/json',
+			});
+			expect(JSON.stringify(json)).not.toContain(signature(body).slice(7));
+		});
+
+		it('leaves a "headers" field of the delivery intact and puts the request headers under "requestHeaders"', async () => {
+			setup.parameters = { events: ['call.completed'], options: { includeHeaders: true } };
+			const event = payload({ headers: { from: 'VoxPria' } });
+			await signed(event);
+			const json = receiver.started[0].items[0].json;
+			expect(json.headers).toEqual({ from: 'VoxPria' });
+			expect((json.requestHeaders as IDataObject)['content-type']).toBe('application/json');
+		});
 	});
 
 	it('passes unicode through unchanged: accents, emoji, U+2028 and U+2029', async () => {
@@ -270,11 +396,11 @@ describe('VoxPria Trigger deliveries', () => {
 			deliver(body, { 'x-voxpria-signature': signature(body), 'content-type': contentType });
 
 		it.each([
-			['empty', '', 'application/json', /^The body is empty/],
-			['not JSON', 'event=call.completed', 'text/plain', /^The body is not JSON/],
-			['a JSON array', '[{"event":"call.completed"}]', 'application/json', /^The body is not a JSON object/],
-			['a JSON string', '"call.completed"', 'text/plain', /^The body is not a JSON object/],
-			['an object without event', '{"data":{"callId":"x"}}', 'application/json', /^The body has no "event" name/],
+			['empty', '', 'application/json', /^not a delivery: The body is empty/],
+			['not JSON', 'event=call.completed', 'text/plain', /^not a delivery: The body is not JSON/],
+			['a JSON array', '[{"event":"call.completed"}]', 'application/json', /^not a delivery: The body is not a JSON object/],
+			['a JSON string', '"call.completed"', 'text/plain', /^not a delivery: The body is not a JSON object/],
+			['an object without event', '{"data":{"callId":"x"}}', 'application/json', /^not a delivery: The body has no "event" name/],
 		])('%s', async (_label, body, contentType, message) => {
 			const answer = await sendSigned(body, contentType);
 			expect(answer.status).toBe(400);
@@ -290,9 +416,9 @@ describe('VoxPria Trigger deliveries', () => {
 		});
 	});
 
-	it('accepts unsigned deliveries only with Skip Signature Check', async () => {
+	it('accepts unsigned deliveries (with or without a timestamp) only with Skip Signature Check', async () => {
 		setup.parameters = { events: ['call.completed'], options: { skipSignatureCheck: true } };
-		const body = JSON.stringify(payload());
+		const body = JSON.stringify(payload({ timestamp: undefined }));
 		expect((await deliver(body)).status).toBe(200);
 		expect((await deliver(body)).body).toEqual({ received: true, duplicate: true });
 		expect(receiver.started).toHaveLength(1);
