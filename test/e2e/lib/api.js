@@ -248,9 +248,12 @@ function createApiClient({ baseUrl }) {
 		deleteWorkflow: (id, o = {}) =>
 			waitFor(
 				async () => {
-					const body = await api('DELETE', `/workflows/${encodeURIComponent(id)}`, undefined, [
-						200, 409,
-					]);
+					const body = await api(
+						'DELETE',
+						`/workflows/${encodeURIComponent(id)}`,
+						undefined,
+						[200, 409],
+					);
 					return body && /still being unpublished/.test(String(body.message)) ? false : body;
 				},
 				{ timeoutMs: 30_000, description: `workflow ${id} to be deletable`, ...o },

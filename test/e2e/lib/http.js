@@ -37,7 +37,10 @@ function sleep(ms) {
  * @param {WaitOptions} [opts]
  * @returns {Promise<T>}
  */
-async function waitFor(fn, { timeoutMs = 30_000, intervalMs = 250, description = 'condition' } = {}) {
+async function waitFor(
+	fn,
+	{ timeoutMs = 30_000, intervalMs = 250, description = 'condition' } = {},
+) {
 	const deadline = Date.now() + timeoutMs;
 	/** @type {unknown} */
 	let lastError;

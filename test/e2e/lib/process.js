@@ -57,7 +57,10 @@ const { request, waitFor, sleep, twoFreePorts, freePort } = require('./http');
  */
 const READINESS = {
 	start: { readyLine: 'Editor is now accessible via', healthPath: '/healthz' },
-	webhook: { readyLine: 'Webhook listener waiting for requests.', healthPath: '/healthz/readiness' },
+	webhook: {
+		readyLine: 'Webhook listener waiting for requests.',
+		healthPath: '/healthz/readiness',
+	},
 	worker: { readyLine: 'n8n worker is now ready', healthPath: '/healthz/readiness' },
 };
 
@@ -173,8 +176,7 @@ async function startN8nProcess(opts) {
 	const { readyLine, healthPath } = READINESS[command];
 	const isWorker = command === 'worker';
 	const ownFolder = !opts.userFolder;
-	const userFolder =
-		opts.userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-n8n-e2e-'));
+	const userFolder = opts.userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-n8n-e2e-'));
 	fs.mkdirSync(userFolder, { recursive: true });
 
 	if (opts.installPackage ?? command === 'start') {
@@ -193,7 +195,10 @@ async function startN8nProcess(opts) {
 		? [/** @type {number} */ (opts.port), await freePort()]
 		: await twoFreePorts();
 	// Processes sharing a user folder each keep their own log.
-	const logFile = path.join(userFolder, command === 'start' ? 'n8n.log' : `n8n-${command}-${port}.log`);
+	const logFile = path.join(
+		userFolder,
+		command === 'start' ? 'n8n.log' : `n8n-${command}-${port}.log`,
+	);
 
 	let logText = '';
 	/** @type {import('node:child_process').ChildProcess | undefined} */
@@ -342,7 +347,9 @@ async function startN8nProcess(opts) {
 				return;
 			} catch (err) {
 				// A port taken between freePort() and n8n's listen(): try other ports.
-				const portClash = /EADDRINUSE|already in use/.test(String(/** @type {Error} */ (err).message));
+				const portClash = /EADDRINUSE|already in use/.test(
+					String(/** @type {Error} */ (err).message),
+				);
 				if (!portClash || attempt >= 3) throw err;
 				if (pickNewPorts) [port, brokerPort] = await twoFreePorts();
 				else await sleep(2000);
