@@ -10,11 +10,11 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { TRIGGER_TYPE } = require('../helpers/nodeTypes');
 
 const EXAMPLES_DIR = path.join(__dirname, '..', '..', 'examples');
 /** The credential reference the example files carry, to be replaced on import. */
 const PLACEHOLDER_ID = 'REPLACE_ME';
-const TRIGGER_TYPE = 'n8n-nodes-voxpria.voxPriaTrigger';
 
 /**
  * @typedef {{ id?: string, name: string, type: string, typeVersion: number, webhookId?: string,

@@ -28,6 +28,16 @@ const {
 /** @typedef {import('./types').Webhook} Webhook */
 /** @typedef {import('./types').Contact} Contact */
 
+/**
+ * Removes the one record that matches, or answers 404 with `notFound`.
+ * @template T @param {T[]} list @param {(record: T) => boolean} match @param {string} notFound
+ */
+function removeOne(list, match, notFound) {
+	const index = list.findIndex(match);
+	if (index < 0) throw new HttpError(404, notFound);
+	list.splice(index, 1);
+}
+
 /** @type {Handler} */
 function createWebhook(sb, ctx) {
 	const body = requireObject(ctx.body ?? {});
@@ -75,9 +85,7 @@ const listWebhooks = (sb, ctx) => paginate(sb.db.webhooks.map(publicWebhook), ct
 
 /** @type {Handler} */
 function deleteWebhook(sb, ctx) {
-	const index = sb.db.webhooks.findIndex((w) => w.webhookId === ctx.params.id);
-	if (index < 0) throw new HttpError(404, 'Webhook not found');
-	sb.db.webhooks.splice(index, 1);
+	removeOne(sb.db.webhooks, (w) => w.webhookId === ctx.params.id, 'Webhook not found');
 	return { webhookId: ctx.params.id, deleted: true };
 }
 
@@ -166,9 +174,7 @@ function updateContact(sb, ctx) {
 
 /** @type {Handler} */
 function deleteContact(sb, ctx) {
-	const index = sb.db.contacts.findIndex((c) => c.contactId === ctx.params.id);
-	if (index < 0) throw new HttpError(404, 'Contact not found');
-	sb.db.contacts.splice(index, 1);
+	removeOne(sb.db.contacts, (c) => c.contactId === ctx.params.id, 'Contact not found');
 	return { contactId: ctx.params.id, deleted: true };
 }
 

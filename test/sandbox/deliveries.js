@@ -10,7 +10,6 @@
 
 const http = require('http');
 const https = require('https');
-const crypto = require('crypto');
 const {
 	MAX_RETRIES,
 	DELIVERY_TIMEOUT_MS,
@@ -21,6 +20,7 @@ const {
 const { HttpError } = require('./http');
 const { isObject, requireObject, intOption } = require('./validate');
 const { isoNow, newId, newSecret } = require('./records');
+const { SIGNATURE_HEADER, sign } = require('./signing');
 
 /** @typedef {import('./types').Engine} Engine */
 /** @typedef {import('./types').Delivery} Delivery */
@@ -28,10 +28,6 @@ const { isoNow, newId, newSecret } = require('./records');
 /** @typedef {import('./types').DeliverResult} DeliverResult */
 /** @typedef {import('./types').DeliverSpec} DeliverSpec */
 /** @typedef {import('./types').EmitSpec} EmitSpec */
-
-/** @param {string} secret @param {string} text */
-const sign = (secret, text) =>
-	'sha256=' + crypto.createHmac('sha256', secret).update(text, 'utf8').digest('hex');
 
 /**
  * Sends the event to every active webhook subscribed to it.
@@ -240,7 +236,7 @@ async function emit(sb, spec) {
 function deliveryHeaders(signature) {
 	/** @type {Record<string, string>} */
 	const headers = { 'Content-Type': 'application/json', 'User-Agent': USER_AGENT };
-	if (signature !== null) headers['X-Voxpria-Signature'] = signature;
+	if (signature !== null) headers[SIGNATURE_HEADER] = signature;
 	return headers;
 }
 
@@ -286,4 +282,4 @@ function sampleCallData() {
 	};
 }
 
-module.exports = { sign, broadcast, deliver, emit };
+module.exports = { broadcast, deliver, emit };
