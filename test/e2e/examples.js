@@ -3,8 +3,8 @@
 /**
  * Reads the example workflows in examples/ and imports them into a running n8n (a handle from
  * lib/n8n.js), the way a user would after File → Import: with their own VoxPria credential
- * selected in every VoxPria node. Used by `npm run demo`, the screenshot script and
- * examples.test.ts.
+ * selected in every VoxPria node. Used by `npm run demo` (scripts/demo.js), `npm run screenshot`
+ * and examples.test.ts.
  */
 
 const crypto = require('node:crypto');
