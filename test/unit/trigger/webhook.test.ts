@@ -1,4 +1,3 @@
-import { createHmac } from 'crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Server } from 'http';
 import type { AddressInfo } from 'net';
@@ -7,6 +6,7 @@ import { jsonParse } from 'n8n-workflow';
 import { gunzipSync } from 'zlib';
 
 import type { Setup } from '../../helpers/n8n';
+import { sign } from '../../sandbox/signing';
 
 const SECRET = 'whsec_0123456789abcdef0123456789abcdef';
 /** n8n's own answer once it has recorded the execution (the trigger asks for no data). */
@@ -38,7 +38,8 @@ type Started = { at: number; items: INodeExecutionData[] };
 /**
  * A real HTTP server whose route runs the trigger's webhook() in a real n8n-core WebhookContext,
  * then does what n8n does with the result: when it has workflow data, n8n records an execution
- * and answers 200 "Workflow was started", or 500 when it cannot record one.
+ * and answers an empty 200 (the trigger's webhook asks for `responseData: 'noData'`), or 500 when
+ * it cannot record one.
  */
 async function startReceiver(getSetup: () => Setup, loadHarness: () => typeof import('../../helpers/n8n')) {
 	const started: Started[] = [];
@@ -78,9 +79,6 @@ function payload(overrides: IDataObject = {}): IDataObject {
 	};
 }
 
-function signature(body: string | Buffer, secret = SECRET) {
-	return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
 
 describe('VoxPria Trigger deliveries', () => {
 	let setup: Setup;
@@ -98,7 +96,7 @@ describe('VoxPria Trigger deliveries', () => {
 	}
 	const signed = (object: unknown) => {
 		const body = JSON.stringify(object);
-		return deliver(body, { 'x-voxpria-signature': signature(body) });
+		return deliver(body, { 'x-voxpria-signature': sign(SECRET, body) });
 	};
 
 	beforeAll(async () => {
@@ -127,7 +125,7 @@ describe('VoxPria Trigger deliveries', () => {
 
 	it('accepts a body signed in the re-serialised form VoxPria’s sample uses', async () => {
 		const event = payload();
-		const answer = await deliver(JSON.stringify(event, null, 2), { 'x-voxpria-signature': signature(JSON.stringify(event)) });
+		const answer = await deliver(JSON.stringify(event, null, 2), { 'x-voxpria-signature': sign(SECRET, JSON.stringify(event)) });
 		expect(answer.status).toBe(200);
 		expect(receiver.started).toHaveLength(1);
 	});
@@ -136,22 +134,22 @@ describe('VoxPria Trigger deliveries', () => {
 		const body = JSON.stringify(payload());
 		it.each([
 			['no signature header', {}, 'Invalid signature: missing X-Voxpria-Signature header'],
-			['a wrong prefix', { 'x-voxpria-signature': signature(body).replace('sha256=', 'sha1=') }, 'Invalid signature: X-Voxpria-Signature must start with sha256='],
-			['a wrong length', { 'x-voxpria-signature': signature(body).slice(0, 40) }, 'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters'],
+			['a wrong prefix', { 'x-voxpria-signature': sign(SECRET, body).replace('sha256=', 'sha1=') }, 'Invalid signature: X-Voxpria-Signature must start with sha256='],
+			['a wrong length', { 'x-voxpria-signature': sign(SECRET, body).slice(0, 40) }, 'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters'],
 			['non-hex characters', { 'x-voxpria-signature': `sha256=${'g'.repeat(64)}` }, 'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters'],
 			['a wrong value', { 'x-voxpria-signature': `sha256=${'a'.repeat(64)}` }, 'Invalid signature: signature does not match the body'],
-			['another secret', { 'x-voxpria-signature': signature(body, 'whsec_forged') }, 'Invalid signature: signature does not match the body'],
+			['another secret', { 'x-voxpria-signature': sign('whsec_forged', body) }, 'Invalid signature: signature does not match the body'],
 		])('%s', async (_label, headers, message) => {
 			const answer = await deliver(body, headers as Record<string, string>);
 			expect(answer).toEqual({ status: 401, body: { error: message } });
 			expect(receiver.started).toHaveLength(0);
 			expect(JSON.stringify(answer.body)).not.toContain(SECRET);
-			expect(JSON.stringify(answer.body)).not.toContain(signature(body).slice(7));
+			expect(JSON.stringify(answer.body)).not.toContain(sign(SECRET, body).slice(7));
 		});
 
 		it('a tampered body with a valid signature of the original', async () => {
 			const original = payload();
-			const header = signature(JSON.stringify(original));
+			const header = sign(SECRET, JSON.stringify(original));
 			const tampered = JSON.stringify({ ...original, data: { ...(original.data as IDataObject), duration: 9999 } });
 			expect((await deliver(tampered, { 'x-voxpria-signature': header })).status).toBe(401);
 			expect(receiver.started).toHaveLength(0);
@@ -247,7 +245,7 @@ describe('VoxPria Trigger deliveries', () => {
 		await signed(event);
 		const json = receiver.started[0].items[0].json;
 		expect(json.event).toBe('call.completed');
-		expect((json.headers as IDataObject)['x-voxpria-signature']).toBe(signature(JSON.stringify(event)));
+		expect((json.headers as IDataObject)['x-voxpria-signature']).toBe(sign(SECRET, JSON.stringify(event)));
 		expect((json.headers as IDataObject)['content-type']).toBe('application/json');
 	});
 
@@ -267,7 +265,7 @@ describe('VoxPria Trigger deliveries', () => {
 
 	describe('answers malformed signed bodies with 400 and starts nothing', () => {
 		const sendSigned = (body: string, contentType = 'application/json') =>
-			deliver(body, { 'x-voxpria-signature': signature(body), 'content-type': contentType });
+			deliver(body, { 'x-voxpria-signature': sign(SECRET, body), 'content-type': contentType });
 
 		it.each([
 			['empty', '', 'application/json', /^The body is empty/],
