@@ -17,8 +17,8 @@ const path = require('node:path');
 const autocannon = require('autocannon');
 const { REPO, median, percentile, fmtRatio, table, verdict, cpuSnapshot, othersBusy, childrenCpuSeconds } = require('./lib');
 const { callCompleted, signature } = require('./payload');
+const { TRIGGER_TYPE } = require('../test/helpers/nodeTypes');
 
-const TRIGGER_TYPE = 'n8n-nodes-voxpria.voxPriaTrigger';
 const BODY_BYTES = 2_000;
 const TOKEN_HEADER = 'x-bench-token';
 const TOKEN = 'bench-9f8e7d6c5b4a';

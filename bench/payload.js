@@ -2,8 +2,8 @@
 'use strict';
 /** Realistic VoxPria deliveries: call.completed events signed as VoxPria signs them. */
 
-const { createHmac } = require('node:crypto');
 const { TRANSCRIPT } = require('../test/sandbox/server');
+const { sign } = require('../test/sandbox/signing');
 
 /**
  * The bytes of one call.completed delivery of about `bytes` bytes (the transcript fills it), as
@@ -36,9 +36,4 @@ function callCompleted(bytes, seq) {
 	return Buffer.from(JSON.stringify(payload));
 }
 
-/** @param {string} secret @param {Buffer} raw */
-function signature(secret, raw) {
-	return `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-}
-
-module.exports = { callCompleted, signature };
+module.exports = { callCompleted, signature: sign };

@@ -3,18 +3,18 @@
 /**
  * Reads the example workflows in examples/ and imports them into a running n8n (a handle from
  * lib/n8n.js), the way a user would after File → Import: with their own VoxPria credential
- * selected in every VoxPria node. Used by `npm run demo`, the screenshot script and
- * examples.test.ts.
+ * selected in every VoxPria node. Used by `npm run demo` (scripts/demo.js), `npm run screenshot`
+ * and examples.test.ts.
  */
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { TRIGGER_TYPE } = require('../helpers/nodeTypes');
 
 const EXAMPLES_DIR = path.join(__dirname, '..', '..', 'examples');
 /** The credential reference the example files carry, to be replaced on import. */
 const PLACEHOLDER_ID = 'REPLACE_ME';
-const TRIGGER_TYPE = 'n8n-nodes-voxpria.voxPriaTrigger';
 
 /**
  * @typedef {{ id?: string, name: string, type: string, typeVersion: number, webhookId?: string,

@@ -7,6 +7,8 @@ import { execFileSync } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 
+import { ACTION_TYPE, TRIGGER_TYPE } from '../helpers/nodeTypes';
+
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { ensureRuntime } = require('./lib/runtime') as typeof import('./lib/runtime');
 const { startN8n } = require('./lib/n8n') as typeof import('./lib/n8n');
@@ -17,8 +19,6 @@ export type N8n = Awaited<ReturnType<typeof startN8n>>;
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 export const REPO = join(__dirname, '..', '..');
-export const TRIGGER_TYPE = 'n8n-nodes-voxpria.voxPriaTrigger';
-export const ACTION_TYPE = 'n8n-nodes-voxpria.voxPria';
 
 /** Generous: a cold machine installs n8n first (about 3 minutes). */
 export const STACK_TIMEOUT = 15 * 60_000;
@@ -137,12 +137,14 @@ export async function registrationsFor(stack: Stack, url: string) {
 
 // --- Executions and workflows started by a built-in Webhook node (trigger and action e2e tests) ---
 
-/** An execution as the public API answers it with includeData=true. */
+/** An execution as the public API answers it (`data` only with includeData=true). */
 export interface Execution {
 	id: string;
 	workflowId: string;
 	status: string;
 	finished: boolean;
+	mode: string;
+	startedAt: string;
 	stoppedAt: string | null;
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
 	data?: any;

@@ -7,8 +7,8 @@
  * N8N_USE_WORKFLOW_PUBLICATION_SERVICE=false, which also makes activation synchronous, and case 8
  * measures the default, asynchronous activation. Case 12 runs last, over everything before it.
  */
-import { createHmac } from 'crypto';
 
+import { sign } from '../sandbox/signing';
 import {
 	actionNode,
 	activeWorkflow,
@@ -186,7 +186,7 @@ describe('VoxPria Trigger in a real n8n', () => {
 		const tampered = await stack.sandbox.deliver({
 			webhookId: registration.webhookId,
 			body: original.replace('"duration":127', '"duration":1'),
-			signature: 'sha256=' + createHmac('sha256', registration.secret).update(original).digest('hex'),
+			signature: sign(registration.secret, original),
 		});
 		expect(tampered.results[0].status).toBe(401);
 		expect(JSON.parse(tampered.results[0].body).error).toBe('Invalid signature: signature does not match the body');

@@ -30,7 +30,7 @@ import type {
 	INodeParameters,
 	INodeType,
 	INodeTypes,
-	IRunExecutionData,
+	ITaskDataConnections,
 	IWebhookData,
 	IWorkflowExecuteAdditionalData,
 	Workflow as WorkflowType,
@@ -42,9 +42,7 @@ import { createRunExecutionData, isExpression, NodeHelpers, Workflow } from 'n8n
 import { VoxPriaApi } from '../../credentials/VoxPriaApi.credentials';
 import { VoxPria } from '../../nodes/VoxPria/VoxPria.node';
 import { VoxPriaTrigger } from '../../nodes/VoxPriaTrigger/VoxPriaTrigger.node';
-
-export const TRIGGER_TYPE = 'n8n-nodes-voxpria.voxPriaTrigger';
-export const ACTION_TYPE = 'n8n-nodes-voxpria.voxPria';
+import { ACTION_TYPE, TRIGGER_TYPE } from './nodeTypes';
 
 const types: Record<string, INodeType> = {
 	[TRIGGER_TYPE]: new VoxPriaTrigger(),
@@ -142,6 +140,12 @@ function makeWorkflow(node: INode, setup: Setup): WorkflowType {
 	});
 }
 
+/** A node of this type as the user set it up, alone in its workflow. */
+function nodeInWorkflow(type: string, setup: Setup) {
+	const node = makeNode(type, setup);
+	return { node, workflow: makeWorkflow(node, setup) };
+}
+
 function makeAdditionalData(setup: Setup, extra: Partial<IWorkflowExecuteAdditionalData> = {}) {
 	const base = setup.webhookBaseUrl ?? 'https://n8n.example.com';
 	return {
@@ -159,24 +163,58 @@ function makeAdditionalData(setup: Setup, extra: Partial<IWorkflowExecuteAdditio
 	} as unknown as IWorkflowExecuteAdditionalData;
 }
 
+/** The trigger's one webhook as n8n describes it to the node's hooks and to webhook(). */
+function webhookData(workflow: WorkflowType, node: INode, isTest = false): IWebhookData {
+	return {
+		httpMethod: 'POST',
+		node: node.name,
+		path: 'webhook',
+		webhookDescription: { name: 'default', httpMethod: 'POST', path: 'webhook' },
+		workflowId: workflow.id,
+		isTest,
+	} as unknown as IWebhookData;
+}
+
+/**
+ * The one place that builds an n8n-core ExecuteContext (ten positional arguments in n8n-core
+ * 2.40), so that a change of that constructor breaks here only.
+ * - `items`: the items the node runs over (n8n's connectionInputData).
+ * - `inputData`: what arrives at the node's inputs; by default those items on its main input.
+ * - `executeData`: what n8n hands the node about its run; by default the same input data.
+ */
+function executeContext(
+	workflow: WorkflowType,
+	node: INode,
+	additionalData: IWorkflowExecuteAdditionalData,
+	mode: WorkflowExecuteMode,
+	items: INodeExecutionData[],
+	inputData: ITaskDataConnections = { main: [items] },
+	executeData: IExecuteData = { node, data: inputData, source: null },
+) {
+	return new ExecuteContext(
+		workflow,
+		node,
+		additionalData,
+		mode,
+		createRunExecutionData(),
+		0, // runIndex
+		items,
+		inputData,
+		executeData,
+		[], // closeFunctions
+	);
+}
+
 /** A HookContext as n8n builds it to activate or deactivate a trigger. */
 export function hookContext(
 	setup: Setup,
 	mode: WorkflowExecuteMode = 'trigger',
 	activation: WorkflowActivateMode = 'activate',
 ) {
-	const node = makeNode(TRIGGER_TYPE, setup);
-	const workflow = makeWorkflow(node, setup);
+	const { node, workflow } = nodeInWorkflow(TRIGGER_TYPE, setup);
 	// The editor's "Listen for test event" runs the lifecycle in manual mode for the test URL.
-	const webhookData = {
-		httpMethod: 'POST',
-		node: node.name,
-		path: 'webhook',
-		webhookDescription: { name: 'default', httpMethod: 'POST', path: 'webhook' },
-		workflowId: workflow.id,
-		isTest: mode === 'manual',
-	} as unknown as IWebhookData;
-	const context = new HookContext(workflow, node, makeAdditionalData(setup), mode, activation, webhookData);
+	const data = webhookData(workflow, node, mode === 'manual');
+	const context = new HookContext(workflow, node, makeAdditionalData(setup), mode, activation, data);
 	return { context, workflow, node };
 }
 
@@ -203,17 +241,10 @@ export function triggerLifecycle(setup: Setup) {
 
 /** Runs the trigger's webhook() for one real express request, in a real WebhookContext. */
 export async function runWebhook(setup: Setup, req: Request, res: Response) {
-	const node = makeNode(TRIGGER_TYPE, setup);
-	const workflow = makeWorkflow(node, setup);
+	const { node, workflow } = nodeInWorkflow(TRIGGER_TYPE, setup);
 	const additionalData = makeAdditionalData(setup, { httpRequest: req, httpResponse: res });
-	const webhookData = {
-		httpMethod: 'POST',
-		node: node.name,
-		path: 'webhook',
-		webhookDescription: { name: 'default', httpMethod: 'POST', path: 'webhook' },
-		workflowId: workflow.id,
-	} as unknown as IWebhookData;
-	const context = new WebhookContext(workflow, node, additionalData, 'webhook', webhookData, [], null);
+	const data = webhookData(workflow, node);
+	const context = new WebhookContext(workflow, node, additionalData, 'webhook', data, [], null);
 	return await new VoxPriaTrigger().webhook.call(context);
 }
 
@@ -225,42 +256,15 @@ export async function runAction(
 ): Promise<INodeExecutionData[][]> {
 	const node = { ...makeNode(ACTION_TYPE, setup), ...nodeSettings };
 	const workflow = makeWorkflow(node, setup);
-	const runExecutionData: IRunExecutionData = createRunExecutionData();
-	const executeData: IExecuteData = { node, data: { main: [items] }, source: null };
-	const context = new ExecuteContext(
-		workflow,
-		node,
-		makeAdditionalData(setup),
-		'manual',
-		runExecutionData,
-		0,
-		items,
-		{ main: [items] },
-		executeData,
-		[],
-	);
+	const context = executeContext(workflow, node, makeAdditionalData(setup), 'manual', items);
 	return (await new VoxPria().execute.call(context)) as INodeExecutionData[][];
 }
 
 /** A load-options / list-search call, as the editor makes it. */
 export function loadOptionsContext(setup: Setup) {
-	const node = makeNode(ACTION_TYPE, setup);
-	const workflow = makeWorkflow(node, setup);
-	const runExecutionData: IRunExecutionData = createRunExecutionData();
-	const executeData: IExecuteData = { node, data: { main: [[{ json: {} }]] }, source: null };
+	const { node, workflow } = nodeInWorkflow(ACTION_TYPE, setup);
 	// An ExecuteContext offers the same getCredentials/helpers that list search uses.
-	return new ExecuteContext(
-		workflow,
-		node,
-		makeAdditionalData(setup),
-		'manual',
-		runExecutionData,
-		0,
-		[{ json: {} }],
-		{ main: [[{ json: {} }]] },
-		executeData,
-		[],
-	);
+	return executeContext(workflow, node, makeAdditionalData(setup), 'manual', [{ json: {} }]);
 }
 
 /**
@@ -305,18 +309,15 @@ export async function testCredential(credentials: ICredentialDataDecryptedObject
 		credentials: { voxPriaApi: { id: 'cred-1', name: 'VoxPria account' } },
 	};
 	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: tempTypes });
-	const inputData = { main: [[{ json: {} }]] };
-	const context = new ExecuteContext(
+	// As n8n's CredentialsTester builds it: no items, one empty item at the input, no execute data.
+	const context = executeContext(
 		workflow,
 		node,
 		makeAdditionalData({ credentials }),
 		'internal',
-		createRunExecutionData(),
-		0,
 		[],
-		inputData,
+		{ main: [[{ json: {} }]] },
 		{ node, data: {}, source: null },
-		[],
 	);
 	const routingNode = new RoutingNode(context, tempType, {
 		id: 'cred-1',

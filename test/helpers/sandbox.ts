@@ -25,3 +25,37 @@ export function useSandbox(
 		await sandbox!.clearRequests();
 	});
 }
+
+/**
+ * The fault VoxPria's rate limit gives: 429 with its X-RateLimit-* headers, the reset as epoch
+ * seconds, for the next request that matches.
+ */
+export function rateLimitFault(
+	request: { method?: string; path: string },
+	resetAt: number,
+	error = 'Rate limit exceeded',
+) {
+	return {
+		...request,
+		status: 429,
+		headers: {
+			'X-RateLimit-Limit': '1000',
+			'X-RateLimit-Remaining': '0',
+			'X-RateLimit-Reset': String(resetAt),
+		},
+		body: { success: false, error },
+	};
+}
+
+/**
+ * Makes the second request that matches get `answer`; the ones around it are served. Faults apply
+ * in order: the first only delays its request by 1 ms, then lets it through.
+ */
+export async function failSecondRequest(
+	sandbox: Sandbox,
+	request: { method: string; path: string },
+	answer: { status: number; body: unknown },
+): Promise<void> {
+	await sandbox.addFault({ ...request, delayMs: 1 });
+	await sandbox.addFault({ ...request, ...answer });
+}

@@ -25,10 +25,10 @@
  * Sizes: no size flag; the matrix is the same in CI and full runs.
  * Run: npx jest test/reliability/faults.test.ts --selectProjects e2e
  */
-import { productionUrl, registrationsFor, STACK_TIMEOUT, triggerWorkflow } from '../e2e/stack';
+import { productionUrl, registrationsFor, triggerWorkflow } from '../e2e/stack';
 import { sleep } from './lib/client';
 import { minutes } from './lib/sizes';
-import { type ReliabilityStack, startReliabilityStack } from './lib/stack';
+import { itLeavesNoSecret, type ReliabilityStack, useReliabilityStack } from './lib/stack';
 
 type Step = 'checkExists' | 'create' | 'delete';
 type Kind = '401' | '403' | '404' | '429 near' | '429 far' | '500' | 'dropped' | 'refused';
@@ -68,12 +68,7 @@ describe('faults at activation and deactivation', () => {
 	let stack: ReliabilityStack;
 	const seen: string[] = [];
 
-	beforeAll(async () => {
-		stack = await startReliabilityStack();
-	}, STACK_TIMEOUT);
-	afterAll(async () => {
-		await stack?.stop();
-	}, 120_000);
+	useReliabilityStack((started) => (stack = started));
 
 	/** A fresh trigger workflow (own URL) through the recording proxy. */
 	const newWorkflow = async (name: string, credential = stack.credential) => {
@@ -368,10 +363,5 @@ describe('faults at activation and deactivation', () => {
 		}, minutes(3));
 	});
 
-	it('leaves no secret in execution data, in n8n’s log or in any message seen', async () => {
-		for (const message of seen) stack.watch.saw(message);
-		const leaks = await stack.watch.leaks(stack.n8n);
-		console.log(await stack.watch.summary(stack.n8n));
-		expect(leaks).toEqual([]);
-	}, minutes(2));
+	itLeavesNoSecret(() => stack, minutes(2), seen);
 });

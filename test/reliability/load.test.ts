@@ -15,12 +15,17 @@
  * Sizes: N = 2,000 (CI); VOXPRIA_RELIABILITY_FULL=1: N = 10,000.
  * Run: npx jest test/reliability/load.test.ts --selectProjects e2e
  */
-import { activeWorkflow, productionUrl, STACK_TIMEOUT, triggerWorkflow } from '../e2e/stack';
 import { inPool } from './lib/client';
 import { countBy, type Execution, overloadSignsIn, settledExecutions, triggerOutput } from './lib/executions';
 import { deliveryBody } from './lib/signing';
 import { FULL, minutes, size } from './lib/sizes';
-import { onlyRegistration, type ReliabilityStack, startReliabilityStack } from './lib/stack';
+import {
+	itLeavesNoSecret,
+	liveTrigger,
+	type ReliabilityStack,
+	untilTriggerAnswers,
+	useReliabilityStack,
+} from './lib/stack';
 
 const N = size(2_000, 10_000);
 const CONCURRENCY = 20;
@@ -42,22 +47,14 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 	let webhookId = '';
 	const bodies = Array.from({ length: N }, (_, index) => deliveryBody(`call_load_${index}`));
 
-	beforeAll(async () => {
-		stack = await startReliabilityStack();
-	}, STACK_TIMEOUT);
-	afterAll(async () => {
-		await stack?.stop();
-	}, 120_000);
+	useReliabilityStack((started) => (stack = started));
 
 	it('runs every distinct event exactly once: none lost, none doubled', async () => {
-		const workflow = triggerWorkflow(stack, { name: 'reliability: load' });
-		workflowId = (await activeWorkflow(stack, workflow)).id;
-		const url = productionUrl(stack, workflow.nodes[0].webhookId as string);
-		webhookId = (await onlyRegistration(stack, url)).webhookId;
-		await stack.n8n.waitFor(async () => (await stack.n8n.request(url, { method: 'POST', body: {} })).status === 401, {
-			timeoutMs: 60_000,
-			description: 'the trigger to be live',
-		});
+		const trigger = await liveTrigger(stack, 'reliability: load');
+		workflowId = trigger.id;
+		webhookId = trigger.registration.webhookId;
+		const { url } = trigger;
+		await untilTriggerAnswers(stack, url);
 
 		const tasks: Task[] = [];
 		const repeatsAt = new Map<number, number[]>();
@@ -152,11 +149,7 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 		expect(replays).toHaveLength(EVICTING + oldest.length);
 	}, minutes(10));
 
-	it('leaves no secret in execution data, in n8n’s log or in any message seen', async () => {
-		const leaks = await stack.watch.leaks(stack.n8n);
-		console.log(await stack.watch.summary(stack.n8n));
-		expect(leaks).toEqual([]);
-	}, minutes(3));
+	itLeavesNoSecret(() => stack, minutes(3));
 });
 
 function median(values: number[]): number {

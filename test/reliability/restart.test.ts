@@ -11,12 +11,11 @@
  * Sizes: N = 40 (CI); VOXPRIA_RELIABILITY_FULL=1: N = 400.
  * Run: npx jest test/reliability/restart.test.ts --selectProjects e2e
  */
-import { activeWorkflow, productionUrl, STACK_TIMEOUT, triggerWorkflow } from '../e2e/stack';
 import { DeliveryClient, inPool, untilLive } from './lib/client';
 import { settledExecutions, triggerOutput } from './lib/executions';
 import { deliveryBody, signedHeaders } from './lib/signing';
 import { FULL, minutes, size } from './lib/sizes';
-import { onlyRegistration, type ReliabilityStack, startReliabilityStack } from './lib/stack';
+import { itLeavesNoSecret, liveTrigger, type ReliabilityStack, useReliabilityStack } from './lib/stack';
 
 const N = size(40, 400);
 
@@ -24,19 +23,12 @@ describe(`restart durability: duplicates are recognised across an n8n restart (N
 	let stack: ReliabilityStack;
 	const client = new DeliveryClient({ maxSockets: 10 });
 
-	beforeAll(async () => {
-		stack = await startReliabilityStack();
-	}, STACK_TIMEOUT);
-	afterAll(async () => {
-		client.close();
-		await stack?.stop();
-	}, 120_000);
+	useReliabilityStack((started) => (stack = started));
+	afterAll(() => client.close());
 
 	it('answers the same bytes after a restart as duplicates, starts nothing for them, and still runs a new event', async () => {
-		const workflow = triggerWorkflow(stack, { name: 'reliability: restart durability' });
-		const { id } = await activeWorkflow(stack, workflow);
-		const url = productionUrl(stack, workflow.nodes[0].webhookId as string);
-		const { secret } = await onlyRegistration(stack, url);
+		const { id, url, registration } = await liveTrigger(stack, 'reliability: restart durability');
+		const { secret } = registration;
 		await untilLive(client, url);
 
 		const bodies = Array.from({ length: N }, (_, index) => deliveryBody(`call_restart_${index}`));
@@ -75,9 +67,5 @@ describe(`restart durability: duplicates are recognised across an n8n restart (N
 		expect(after.every((execution) => execution.status === 'success')).toBe(true);
 	}, minutes(10));
 
-	it('leaves no secret in execution data, in n8n’s log or in any message seen', async () => {
-		const leaks = await stack.watch.leaks(stack.n8n);
-		console.log(await stack.watch.summary(stack.n8n));
-		expect(leaks).toEqual([]);
-	}, minutes(2));
+	itLeavesNoSecret(() => stack, minutes(2));
 });

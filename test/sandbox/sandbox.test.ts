@@ -1,5 +1,4 @@
 import { execFileSync } from 'child_process';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
@@ -8,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { startSandbox } from './server';
+import { sign } from './signing';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 /** Parsed answers and bodies: their shape is what these tests check. */
@@ -21,9 +21,6 @@ const RETRY_MS = 20;
 // --- helpers -------------------------------------------------------------------------------------
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const hmac = (secret: string, data: Buffer | string) =>
-	'sha256=' + crypto.createHmac('sha256', secret).update(data).digest('hex');
 
 /** Polls until fn returns something truthy. */
 async function until<T>(fn: () => T, what: string, timeoutMs = 3000): Promise<NonNullable<T>> {
@@ -314,6 +311,16 @@ describe('webhooks API', () => {
 	});
 });
 
+describe('the signature helper', () => {
+	it('gives the published HMAC-SHA256 of RFC 4231 test case 2, over the exact bytes', () => {
+		const rfc4231 = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843';
+		expect(sign('Jefe', 'what do ya want for nothing?')).toBe(`sha256=${rfc4231}`);
+		expect(sign('Jefe', Buffer.from('what do ya want for nothing?'))).toBe(`sha256=${rfc4231}`);
+		// A string is signed as its UTF-8 bytes: the same as the Buffer VoxPria sends.
+		expect(sign('k', 'Léa 👋\u2028')).toBe(sign('k', Buffer.from('Léa 👋\u2028', 'utf8')));
+	});
+});
+
 describe('calls and signed deliveries', () => {
 	test('a call steps through its statuses and emits signed call events', async () => {
 		const receiver = await startReceiver();
@@ -354,7 +361,7 @@ describe('calls and signed deliveries', () => {
 		const hits = await receiver.waitFor(8);
 		for (const hit of hits) {
 			expect(hit.headers['content-type']).toBe('application/json');
-			expect(hit.headers['x-voxpria-signature']).toBe(hmac(hook.secret, hit.raw));
+			expect(hit.headers['x-voxpria-signature']).toBe(sign(hook.secret, hit.raw));
 			expect(hit.raw.equals(Buffer.from(JSON.stringify(hit.json)))).toBe(true);
 			expect(Date.parse(hit.json.timestamp)).not.toBeNaN();
 		}
@@ -433,7 +440,7 @@ describe('retries', () => {
 		const hits = await receiver.waitFor(3);
 		for (const hit of hits) {
 			expect(hit.raw.equals(hits[0].raw)).toBe(true);
-			expect(hit.headers['x-voxpria-signature']).toBe(hmac(hook.secret, hit.raw));
+			expect(hit.headers['x-voxpria-signature']).toBe(sign(hook.secret, hit.raw));
 		}
 		expect(hits[0].json).toEqual({
 			event: 'campaign.finished',
@@ -529,7 +536,7 @@ describe('HTTPS receivers', () => {
 		await sb.emit({ event: 'campaign.started', data: { campaignId: 'cmp_9' } });
 		const [hit] = await receiver.waitFor(1);
 		expect(hit.json.data).toEqual({ campaignId: 'cmp_9' });
-		expect(hit.headers['x-voxpria-signature']).toBe(hmac(hook.secret, hit.raw));
+		expect(hit.headers['x-voxpria-signature']).toBe(sign(hook.secret, hit.raw));
 		expect(sb.deliveries()[0]).toMatchObject({ done: true, ok: true });
 	});
 });
@@ -548,11 +555,11 @@ describe('admin deliver', () => {
 		await sb.deliver({ webhookId: hook.webhookId, signature: 'sha256=abc' });
 		const [v, forged, missing, literal] = await receiver.waitFor(4);
 
-		expect(v.headers['x-voxpria-signature']).toBe(hmac(hook.secret, v.raw));
+		expect(v.headers['x-voxpria-signature']).toBe(sign(hook.secret, v.raw));
 		expect(v.json).toMatchObject({ event: 'call.completed', data: { status: 'completed' } });
 		expect(v.json.data.transcript).toContain('\u2028');
 		expect(forged.headers['x-voxpria-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
-		expect(forged.headers['x-voxpria-signature']).not.toBe(hmac(hook.secret, forged.raw));
+		expect(forged.headers['x-voxpria-signature']).not.toBe(sign(hook.secret, forged.raw));
 		expect(missing.headers['x-voxpria-signature']).toBeUndefined();
 		expect(literal.headers['x-voxpria-signature']).toBe('sha256=abc');
 	});
@@ -566,15 +573,15 @@ describe('admin deliver', () => {
 		const [pretty, raw, custom] = await receiver.waitFor(3);
 
 		expect(pretty.raw.toString()).toContain('\n  "event": "call.failed"');
-		expect(pretty.headers['x-voxpria-signature']).not.toBe(hmac(secret, pretty.raw));
-		expect(pretty.headers['x-voxpria-signature']).toBe(hmac(secret, JSON.stringify(pretty.json)));
+		expect(pretty.headers['x-voxpria-signature']).not.toBe(sign(secret, pretty.raw));
+		expect(pretty.headers['x-voxpria-signature']).toBe(sign(secret, JSON.stringify(pretty.json)));
 		expect(pretty.json.data).toEqual({ callId: 'c1' });
 
 		expect(raw.raw.toString()).toBe('not json at all');
-		expect(raw.headers['x-voxpria-signature']).toBe(hmac(secret, raw.raw));
+		expect(raw.headers['x-voxpria-signature']).toBe(sign(secret, raw.raw));
 
 		expect(custom.raw.toString()).toBe('{"hello":"wörld"}');
-		expect(custom.headers['x-voxpria-signature']).toBe(hmac(secret, custom.raw));
+		expect(custom.headers['x-voxpria-signature']).toBe(sign(secret, custom.raw));
 		expect(custom.headers['x-extra']).toBe('yes');
 
 		expect(sb.deliveries().map((d) => [d.webhookId, d.url, d.event])).toEqual([
@@ -597,7 +604,7 @@ describe('admin deliver', () => {
 		for (const hit of first) {
 			expect(hit.raw.equals(first[0].raw)).toBe(true);
 			expect(hit.headers['x-voxpria-signature']).toBe(first[0].headers['x-voxpria-signature']);
-			expect(hit.headers['x-voxpria-signature']).toBe(hmac(hook.secret, hit.raw));
+			expect(hit.headers['x-voxpria-signature']).toBe(sign(hook.secret, hit.raw));
 		}
 
 		await sb.deliver({ webhookId: hook.webhookId, copies: 2 });
@@ -626,7 +633,7 @@ describe('admin deliver', () => {
 		// emit waits for the first attempt, so the receiver already has it.
 		expect(receiver.hits).toHaveLength(1);
 		expect(receiver.hits[0].json).toMatchObject({ event: 'campaign.finished', data: { campaignId: 'cmp_1' } });
-		expect(receiver.hits[0].headers['x-voxpria-signature']).toBe(hmac(hook.secret, receiver.hits[0].raw));
+		expect(receiver.hits[0].headers['x-voxpria-signature']).toBe(sign(hook.secret, receiver.hits[0].raw));
 		expect((await admin(sb, 'GET', '/deliveries')).json).toHaveLength(1);
 	});
 });

@@ -1,16 +1,7 @@
 /** Counting a workflow's executions in n8n once they have all finished. */
-import type { N8n } from '../../e2e/stack';
+import type { Execution, N8n } from '../../e2e/stack';
 
-export interface Execution {
-	id: string;
-	status: string;
-	finished: boolean;
-	mode: string;
-	startedAt: string;
-	stoppedAt: string | null;
-	workflowId: string;
-	data?: unknown;
-}
+export type { Execution };
 
 const RUNNING = new Set(['new', 'running', 'waiting']);
 

@@ -1,11 +1,7 @@
 /** Signed VoxPria deliveries, built the way VoxPria builds them (HMAC-SHA256 over the exact bytes). */
-import { createHmac } from 'crypto';
+import { SIGNATURE_HEADER, sign } from '../../sandbox/signing';
 
-export const SIGNATURE_HEADER = 'X-Voxpria-Signature';
-
-export function sign(secret: string, body: string | Buffer): string {
-	return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
+export { SIGNATURE_HEADER, sign };
 
 /** A call.completed (or other) delivery body, distinct per callId. */
 export function deliveryBody(callId: string, event = 'call.completed', extra: Record<string, unknown> = {}): string {

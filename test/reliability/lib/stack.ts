@@ -3,7 +3,16 @@
  * an API proxy in front of the sandbox (see apiProxy.ts) with a second credential going through it,
  * and a SecretWatch. Workflows built from `stack` use the proxied credential.
  */
-import { registrationsFor, type Stack, type StackOptions, startStack } from '../../e2e/stack';
+import {
+	activeWorkflow,
+	productionUrl,
+	registrationsFor,
+	type Stack,
+	STACK_TIMEOUT,
+	type StackOptions,
+	startStack,
+	triggerWorkflow,
+} from '../../e2e/stack';
 import { ApiProxy } from './apiProxy';
 import { SecretWatch } from './secrets';
 
@@ -52,4 +61,63 @@ export async function onlyRegistration(stack: Stack, url: string) {
 		throw new Error(`expected exactly one registration for ${url}, found ${registrations.length}`);
 	}
 	return registrations[0];
+}
+
+/**
+ * Starts the stack before a file's tests and stops it after them. The stack is handed to `use` once
+ * started (as useSandbox does for the unit tests), so that the tests keep a plain variable.
+ */
+export function useReliabilityStack(
+	use: (stack: ReliabilityStack) => void,
+	options: StackOptions = {},
+): void {
+	let stack: ReliabilityStack | undefined;
+	beforeAll(async () => {
+		stack = await startReliabilityStack(options);
+		use(stack);
+	}, STACK_TIMEOUT);
+	afterAll(async () => {
+		await stack?.stop();
+	}, 120_000);
+}
+
+/**
+ * A trigger workflow with its own URL, activated and published, and the one registration the
+ * sandbox holds for that URL.
+ */
+export async function liveTrigger(stack: ReliabilityStack, name: string) {
+	const workflow = triggerWorkflow(stack, { name });
+	const { id } = await activeWorkflow(stack, workflow);
+	const url = productionUrl(stack, workflow.nodes[0].webhookId as string);
+	return { id, url, registration: await onlyRegistration(stack, url) };
+}
+
+/**
+ * Waits until n8n serves the trigger's production URL: an unsigned delivery then gets the trigger's
+ * 401, not n8n's 404 (n8n's routes come up a moment after the workflow is published).
+ */
+export async function untilTriggerAnswers(stack: ReliabilityStack, url: string): Promise<void> {
+	await stack.n8n.waitFor(
+		async () => (await stack.n8n.request(url, { method: 'POST', body: {} })).status === 401,
+		{ timeoutMs: 60_000, description: 'the trigger to be live' },
+	);
+}
+
+/**
+ * The last test of every reliability file: neither the API key nor any webhook secret ever issued
+ * appears in any execution's data, in n8n's log, or in any message the tests saw (`seen`, read
+ * when the test runs, plus what the SecretWatch saw itself).
+ */
+export function itLeavesNoSecret(
+	getStack: () => ReliabilityStack,
+	timeoutMs: number,
+	seen: readonly string[] = [],
+): void {
+	it('leaves no secret in execution data, in n8n’s log or in any message seen', async () => {
+		const stack = getStack();
+		for (const message of seen) stack.watch.saw(message);
+		const leaks = await stack.watch.leaks(stack.n8n);
+		console.log(await stack.watch.summary(stack.n8n));
+		expect(leaks).toEqual([]);
+	}, timeoutMs);
 }

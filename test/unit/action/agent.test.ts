@@ -2,6 +2,7 @@ import type { ILoadOptionsFunctions } from 'n8n-workflow';
 
 import { loadOptionsContext } from '../../helpers/n8n';
 import { VoxPria } from '../../../nodes/VoxPria/VoxPria.node';
+import { SEED_AGENTS } from '../../sandbox/server';
 import { apiRequests, failure, run, setupFor, useSandbox, type Sandbox } from './setup';
 
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
@@ -15,18 +16,8 @@ describe('VoxPria node: agent resource', () => {
 	it('getAll outputs one item per agent', async () => {
 		const output = await run(sandbox, { resource: 'agent', operation: 'getAll', returnAll: true });
 		expect(output.map((item) => item.json.agentId)).toEqual(['agt_sales', 'agt_support', 'agt_reminders']);
-		expect(output[0]).toEqual({
-			json: {
-				agentId: 'agt_sales',
-				name: 'Sales Qualifier',
-				description: 'Qualifies inbound leads and books demos',
-				language: 'en-US',
-				voice: 'aria',
-				status: 'active',
-				createdAt: '2025-01-15T09:00:00.000Z',
-			},
-			pairedItem: { item: 0 },
-		});
+		// The list's fields, as the sandbox seeds them: no configuration or flow.
+		expect(output[0]).toEqual({ json: SEED_AGENTS[0], pairedItem: { item: 0 } });
 		const [first] = apiRequests(sandbox);
 		expect(first).toMatchObject({ method: 'GET', path: '/api/v1/agents', query: { page: '1', limit: '1000' } });
 		expect(first.headers.authorization).toBe(`Bearer ${sandbox.apiKey}`);

@@ -1,5 +1,6 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
+import { failSecondRequest } from '../../helpers/sandbox';
 import { apiRequests, failure, run, useSandbox, type Sandbox } from './setup';
 
 const PHONE_ERROR = 'phone must be an E.164 phone number (e.g. +14155551234)';
@@ -203,14 +204,11 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 
 	describe('when the second of two batches fails', () => {
 		beforeEach(async () => {
-			// Faults apply in order: the first request is only delayed (then served), the second gets a 500.
-			await sandbox.addFault({ method: 'POST', path: '/api/v1/contacts/bulk', delayMs: 1 });
-			await sandbox.addFault({
-				method: 'POST',
-				path: '/api/v1/contacts/bulk',
-				status: 500,
-				body: { success: false, error: 'Import queue full' },
-			});
+			await failSecondRequest(
+				sandbox,
+				{ method: 'POST', path: '/api/v1/contacts/bulk' },
+				{ status: 500, body: { success: false, error: 'Import queue full' } },
+			);
 		});
 
 		it('throws, saying which items were not imported and what was imported before', async () => {

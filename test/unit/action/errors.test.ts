@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { runAction } from '../../helpers/n8n';
+import { failSecondRequest, rateLimitFault } from '../../helpers/sandbox';
 import { apiRequests, failure, items, run, setupFor, useSandbox, type Sandbox } from './setup';
 
 const balance = { resource: 'credit', operation: 'getBalance' };
@@ -17,13 +18,7 @@ describe('VoxPria node: errors, rate limits and Continue On Fail', () => {
 		it('waits until a near X-RateLimit-Reset, then succeeds', async () => {
 			// 1 to 2 s ahead.
 			const reset = Math.floor(Date.now() / 1000) + 2;
-			await sandbox.addFault({
-				method: 'GET',
-				path: '/api/v1/credits',
-				status: 429,
-				headers: { 'X-RateLimit-Limit': '1000', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(reset) },
-				body: { success: false, error: 'Rate limit exceeded' },
-			});
+			await sandbox.addFault(rateLimitFault({ method: 'GET', path: '/api/v1/credits' }, reset));
 			const started = Date.now();
 			const output = await run(sandbox, balance);
 			const retriedAt = Date.parse((sandbox.requests() as Array<{ at: string }>)[1].at);
@@ -38,12 +33,7 @@ describe('VoxPria node: errors, rate limits and Continue On Fail', () => {
 
 		it('fails at once, saying when the limit resets, when the reset is far away', async () => {
 			const reset = Math.floor(Date.now() / 1000) + 3600;
-			await sandbox.addFault({
-				path: '/api/v1/credits',
-				status: 429,
-				headers: { 'X-RateLimit-Reset': String(reset) },
-				body: { success: false, error: 'Hourly request limit reached' },
-			});
+			await sandbox.addFault(rateLimitFault({ path: '/api/v1/credits' }, reset, 'Hourly request limit reached'));
 			const started = Date.now();
 			const error = await failure(run(sandbox, balance));
 
@@ -91,14 +81,11 @@ describe('VoxPria node: errors, rate limits and Continue On Fail', () => {
 
 	describe('500 Internal Server Error', () => {
 		beforeEach(async () => {
-			// The second request fails; the ones around it succeed.
-			await sandbox.addFault({ method: 'POST', path: '/api/v1/contacts', delayMs: 1 });
-			await sandbox.addFault({
-				method: 'POST',
-				path: '/api/v1/contacts',
-				status: 500,
-				body: { error: { message: 'Database unavailable' } },
-			});
+			await failSecondRequest(
+				sandbox,
+				{ method: 'POST', path: '/api/v1/contacts' },
+				{ status: 500, body: { error: { message: 'Database unavailable' } } },
+			);
 		});
 
 		it('stops at the failing item, naming it', async () => {

@@ -14,6 +14,12 @@ describe('VoxPria node: paging through lists', () => {
 	const getContacts = (parameters: Record<string, unknown>) =>
 		run(sandbox, { resource: 'contact', operation: 'getAll', ...parameters });
 	const pages = () => apiRequests(sandbox).map((request) => [Number(request.query.page), Number(request.query.limit)]);
+	/** A fresh sandbox holding `count` generated contacts, whose ids land in `ids`. */
+	const startWithContacts = async (count: number) => {
+		await sandbox.reset();
+		await sandbox.seed({ contacts: count });
+		ids = ((await sandbox.state()).contacts as Array<{ contactId: string }>).map((contact) => contact.contactId);
+	};
 
 	beforeAll(async () => {
 		sandbox = await startSandbox({ port: 0 });
@@ -23,11 +29,7 @@ describe('VoxPria node: paging through lists', () => {
 	});
 
 	describe('2,500 contacts', () => {
-		beforeAll(async () => {
-			await sandbox.reset();
-			await sandbox.seed({ contacts: 2_500 });
-			ids = ((await sandbox.state()).contacts as Array<{ contactId: string }>).map((contact) => contact.contactId);
-		});
+		beforeAll(() => startWithContacts(2_500));
 		beforeEach(async () => {
 			await sandbox.clearRequests();
 		});
@@ -62,11 +64,7 @@ describe('VoxPria node: paging through lists', () => {
 	});
 
 	describe('a list shorter than one page', () => {
-		beforeAll(async () => {
-			await sandbox.reset();
-			await sandbox.seed({ contacts: 30 });
-			ids = ((await sandbox.state()).contacts as Array<{ contactId: string }>).map((contact) => contact.contactId);
-		});
+		beforeAll(() => startWithContacts(30));
 		beforeEach(async () => {
 			await sandbox.clearRequests();
 		});

@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { forgetAllTriggerStates } from '../../../nodes/VoxPriaTrigger/processState';
 import { triggerLifecycle, type Setup } from '../../helpers/n8n';
-import { useSandbox, type Sandbox } from '../../helpers/sandbox';
+import { rateLimitFault, useSandbox, type Sandbox } from '../../helpers/sandbox';
 
 type Remote = { webhookId: string; url: string; events: string[]; active: boolean; secret: string };
 
@@ -119,13 +119,7 @@ describe('VoxPria Trigger registration lifecycle', () => {
 
 		it('waits out a 429 whose reset is near, then registers', async () => {
 			const reset = Math.ceil(Date.now() / 1000) + 1;
-			await sandbox.addFault({
-				method: 'POST',
-				path: '/api/v1/webhooks',
-				status: 429,
-				headers: { 'X-RateLimit-Limit': '1000', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(reset) },
-				body: { success: false, error: 'Rate limit exceeded' },
-			});
+			await sandbox.addFault(rateLimitFault({ method: 'POST', path: '/api/v1/webhooks' }, reset));
 			const started = Date.now();
 			await triggerLifecycle(setup).activate();
 			expect(Date.now()).toBeGreaterThanOrEqual(reset * 1000);
@@ -135,13 +129,7 @@ describe('VoxPria Trigger registration lifecycle', () => {
 
 		it('fails at once with the reset time when a 429 resets far in the future', async () => {
 			const reset = Math.ceil(Date.now() / 1000) + 3600;
-			await sandbox.addFault({
-				method: 'POST',
-				path: '/api/v1/webhooks',
-				status: 429,
-				headers: { 'X-RateLimit-Reset': String(reset) },
-				body: { success: false, error: 'Rate limit exceeded' },
-			});
+			await sandbox.addFault(rateLimitFault({ method: 'POST', path: '/api/v1/webhooks' }, reset));
 			const started = Date.now();
 			await expect(triggerLifecycle(setup).activate()).rejects.toThrow(
 				`VoxPria rate limit reached (HTTP 429). The limit resets at ${new Date(reset * 1000).toISOString()}.`,

@@ -2,12 +2,9 @@ import { createHmac } from 'crypto';
 import fc from 'fast-check';
 
 import { MAX_RESERIALISED_BYTES, verifySignature } from '../../../nodes/VoxPriaTrigger/verifySignature';
+import { sign } from '../../sandbox/signing';
 
 const SECRET = 'whsec_3f9a1c0b7d2e4f6a8b1c3d5e7f9a0b2c';
-
-function sign(body: string | Buffer, secret = SECRET): string {
-	return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
 
 const payload = {
 	event: 'call.completed',
@@ -19,9 +16,9 @@ const pretty = JSON.stringify(payload, null, 2);
 
 describe('verifySignature', () => {
 	it('accepts the HMAC-SHA256 of the exact raw body', () => {
-		const result = verifySignature(sign(compact), Buffer.from(compact), payload, SECRET);
+		const result = verifySignature(sign(SECRET, compact), Buffer.from(compact), payload, SECRET);
 		expect(result.valid).toBe(true);
-		expect(result.valid && result.digest.toString('hex')).toBe(sign(compact).slice(7));
+		expect(result.valid && result.digest.toString('hex')).toBe(sign(SECRET, compact).slice(7));
 	});
 
 	it('accepts a known vector computed independently', () => {
@@ -34,34 +31,34 @@ describe('verifySignature', () => {
 
 	it("accepts a signature over JSON.stringify of the parsed body, VoxPria's sample form", () => {
 		// The body arrived pretty-printed, but was signed in its compact form.
-		const result = verifySignature(sign(compact), Buffer.from(pretty), payload, SECRET);
+		const result = verifySignature(sign(SECRET, compact), Buffer.from(pretty), payload, SECRET);
 		expect(result.valid).toBe(true);
 	});
 
 	it('rejects a signature made with another secret', () => {
-		const result = verifySignature(sign(compact, 'whsec_other'), Buffer.from(compact), payload, SECRET);
+		const result = verifySignature(sign('whsec_other', compact), Buffer.from(compact), payload, SECRET);
 		expect(result).toEqual({ valid: false, reason: 'signature does not match the body', wellFormed: true });
 	});
 
 	it('rejects the re-serialised form when the parsed body differs from what was signed', () => {
 		const tampered = { ...payload, data: { ...payload.data, duration: 128 } };
-		const result = verifySignature(sign(compact), Buffer.from(JSON.stringify(tampered)), tampered, SECRET);
+		const result = verifySignature(sign(SECRET, compact), Buffer.from(JSON.stringify(tampered)), tampered, SECRET);
 		expect(result.valid).toBe(false);
 	});
 
 	it.each([
 		['missing', undefined, 'missing X-Voxpria-Signature header'],
 		['empty', '', 'missing X-Voxpria-Signature header'],
-		['repeated (array)', [sign(compact), sign(compact)], 'more than one X-Voxpria-Signature header'],
-		['repeated (comma list)', `${sign(compact)}, ${sign(compact)}`, 'more than one X-Voxpria-Signature header'],
-		['without prefix', sign(compact).slice(7), 'X-Voxpria-Signature must start with sha256='],
+		['repeated (array)', [sign(SECRET, compact), sign(SECRET, compact)], 'more than one X-Voxpria-Signature header'],
+		['repeated (comma list)', `${sign(SECRET, compact)}, ${sign(SECRET, compact)}`, 'more than one X-Voxpria-Signature header'],
+		['without prefix', sign(SECRET, compact).slice(7), 'X-Voxpria-Signature must start with sha256='],
 		['with another scheme', `sha1=${'a'.repeat(40)}`, 'X-Voxpria-Signature must start with sha256='],
-		['with an upper-case prefix', `SHA256=${sign(compact).slice(7)}`, 'X-Voxpria-Signature must start with sha256='],
-		['too short', sign(compact).slice(0, -2), 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
-		['too long', `${sign(compact)}00`, 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
+		['with an upper-case prefix', `SHA256=${sign(SECRET, compact).slice(7)}`, 'X-Voxpria-Signature must start with sha256='],
+		['too short', sign(SECRET, compact).slice(0, -2), 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
+		['too long', `${sign(SECRET, compact)}00`, 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
 		['not hex', `sha256=${'z'.repeat(64)}`, 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
 		['base64 instead of hex', `sha256=${createHmac('sha256', SECRET).update(compact).digest('base64')}`, 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
-		['a Stripe-style header', `t=1,v1=${sign(compact).slice(7)}`, 'more than one X-Voxpria-Signature header'],
+		['a Stripe-style header', `t=1,v1=${sign(SECRET, compact).slice(7)}`, 'more than one X-Voxpria-Signature header'],
 		['wrong value', `sha256=${'0'.repeat(64)}`, 'signature does not match the body'],
 	])('rejects a header that is %s', (_label, header, reason) => {
 		expect(verifySignature(header, Buffer.from(compact), payload, SECRET)).toEqual({
@@ -73,7 +70,7 @@ describe('verifySignature', () => {
 	});
 
 	it('never puts the secret or the expected signature in its reason', () => {
-		const expected = sign(compact).slice(7);
+		const expected = sign(SECRET, compact).slice(7);
 		for (const header of [undefined, 'sha256=', `sha256=${'1'.repeat(64)}`, 'nonsense']) {
 			const result = verifySignature(header, Buffer.from(compact), payload, SECRET);
 			expect(result.valid).toBe(false);
@@ -97,19 +94,19 @@ describe('verifySignature', () => {
 	it('tries the re-serialised form only up to its size bound, and says which text was signed', () => {
 		const big = { ...payload, data: { ...payload.data, transcript: 'x'.repeat(MAX_RESERIALISED_BYTES) } };
 		const prettyBig = JSON.stringify(big, null, 2);
-		expect(verifySignature(sign(JSON.stringify(big)), Buffer.from(prettyBig), big, SECRET).valid).toBe(false);
-		const result = verifySignature(sign(compact), Buffer.from(pretty), payload, SECRET);
+		expect(verifySignature(sign(SECRET, JSON.stringify(big)), Buffer.from(prettyBig), big, SECRET).valid).toBe(false);
+		const result = verifySignature(sign(SECRET, compact), Buffer.from(pretty), payload, SECRET);
 		expect(result.valid && result.signed).toBe(compact);
 		// -0 and 1e999 re-serialise as 0 and null: such a body matches, and the signed text is what counts.
 		const odd = '{"event":"call.completed","n":-0,"m":1e999}';
 		const oddSigned = JSON.stringify(JSON.parse(odd));
-		const oddResult = verifySignature(sign(oddSigned), Buffer.from(odd), JSON.parse(odd), SECRET);
+		const oddResult = verifySignature(sign(SECRET, oddSigned), Buffer.from(odd), JSON.parse(odd), SECRET);
 		expect(oddResult.valid && oddResult.signed).toBe('{"event":"call.completed","n":0,"m":null}');
 	});
 
 	it('rejects a signed empty body only if the signature is not over the empty body', () => {
-		expect(verifySignature(sign(''), Buffer.alloc(0), {}, SECRET).valid).toBe(true);
-		expect(verifySignature(sign('{}'), undefined, undefined, SECRET).valid).toBe(false);
+		expect(verifySignature(sign(SECRET, ''), Buffer.alloc(0), {}, SECRET).valid).toBe(true);
+		expect(verifySignature(sign(SECRET, '{}'), undefined, undefined, SECRET).valid).toBe(false);
 	});
 
 	describe('property: no one-byte change is ever accepted', () => {
@@ -120,7 +117,7 @@ describe('verifySignature', () => {
 			fc.assert(
 				fc.property(bodyArb, secretArb, (bytes, secret) => {
 					const body = Buffer.from(bytes);
-					return verifySignature(sign(body, secret), body, undefined, secret).valid;
+					return verifySignature(sign(secret, body), body, undefined, secret).valid;
 				}),
 				{ numRuns: 300 },
 			);
@@ -130,7 +127,7 @@ describe('verifySignature', () => {
 			fc.assert(
 				fc.property(bodyArb, secretArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (bytes, secret, at, delta) => {
 					const body = Buffer.from(bytes);
-					const header = sign(body, secret);
+					const header = sign(secret, body);
 					const mutated = Buffer.from(body);
 					const index = at % mutated.length;
 					mutated[index] = (mutated[index] + delta) % 256;
@@ -144,7 +141,7 @@ describe('verifySignature', () => {
 			fc.assert(
 				fc.property(bodyArb, secretArb, fc.integer({ min: 0, max: 63 }), fc.integer({ min: 1, max: 15 }), (bytes, secret, at, delta) => {
 					const body = Buffer.from(bytes);
-					const hex = sign(body, secret).slice(7).split('');
+					const hex = sign(secret, body).slice(7).split('');
 					hex[at] = ((parseInt(hex[at], 16) + delta) % 16).toString(16);
 					return !verifySignature(`sha256=${hex.join('')}`, body, undefined, secret).valid;
 				}),
@@ -157,7 +154,7 @@ describe('verifySignature', () => {
 			fc.assert(
 				fc.property(jsonArb, secretArb, fc.nat(), (object, secret, at) => {
 					const text = JSON.stringify(object);
-					const header = sign(text, secret);
+					const header = sign(secret, text);
 					const index = at % text.length;
 					const mutatedText = text.slice(0, index) + String.fromCharCode(text.charCodeAt(index) ^ 1) + text.slice(index + 1);
 					let parsed: unknown;

@@ -1,4 +1,3 @@
-import { createHmac } from 'crypto';
 import { request as httpRequest } from 'http';
 import type { IDataObject } from 'n8n-workflow';
 
@@ -6,6 +5,7 @@ import { decodeMemory, MAX_ENTRIES } from '../../../nodes/VoxPriaTrigger/deliver
 import { forgetAllTriggerStates } from '../../../nodes/VoxPriaTrigger/processState';
 import { RECORDING_DEADLINE_MS } from '../../../nodes/VoxPriaTrigger/storedState';
 import type { Setup } from '../../helpers/n8n';
+import { sign } from '../../sandbox/signing';
 import { type Receiver, StaticDataStore, startReceiver } from '../../helpers/webhookReceiver';
 
 const SECRET = 'whsec_0123456789abcdef0123456789abcdef';
@@ -29,9 +29,6 @@ function payload(overrides: IDataObject = {}): IDataObject {
 	};
 }
 
-function signature(body: string | Buffer, secret = SECRET) {
-	return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
 
 describe('VoxPria Trigger deliveries', () => {
 	let setup: Setup;
@@ -53,7 +50,7 @@ describe('VoxPria Trigger deliveries', () => {
 	}
 	const signed = (object: unknown, secret = SECRET) => {
 		const body = JSON.stringify(object);
-		return deliver(body, { 'x-voxpria-signature': signature(body, secret) });
+		return deliver(body, { 'x-voxpria-signature': sign(secret, body) });
 	};
 
 	beforeAll(async () => {
@@ -92,7 +89,7 @@ describe('VoxPria Trigger deliveries', () => {
 		const event = payload({ data: { callId: 'call_utf8', transcript: 'Olá, José — ça va? 👋' } });
 		const body = JSON.stringify(event);
 		const answer = await deliver(body, {
-			'x-voxpria-signature': signature(body),
+			'x-voxpria-signature': sign(SECRET, body),
 			'content-type': 'application/json; charset=latin1',
 		});
 		expect(answer.status).toBe(200);
@@ -101,7 +98,7 @@ describe('VoxPria Trigger deliveries', () => {
 
 	it('accepts a body signed in the re-serialised form VoxPria’s sample uses, and outputs what was signed', async () => {
 		const event = payload();
-		const answer = await deliver(JSON.stringify(event, null, 2), { 'x-voxpria-signature': signature(JSON.stringify(event)) });
+		const answer = await deliver(JSON.stringify(event, null, 2), { 'x-voxpria-signature': sign(SECRET, JSON.stringify(event)) });
 		expect(answer.status).toBe(200);
 		expect(receiver.started[0].items[0].json).toEqual(event);
 	});
@@ -110,11 +107,11 @@ describe('VoxPria Trigger deliveries', () => {
 		const body = JSON.stringify(payload());
 		it.each([
 			['no signature header', {}, 'Invalid signature: missing X-Voxpria-Signature header'],
-			['a wrong prefix', { 'x-voxpria-signature': signature(body).replace('sha256=', 'sha1=') }, 'Invalid signature: X-Voxpria-Signature must start with sha256='],
-			['a wrong length', { 'x-voxpria-signature': signature(body).slice(0, 40) }, 'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters'],
+			['a wrong prefix', { 'x-voxpria-signature': sign(SECRET, body).replace('sha256=', 'sha1=') }, 'Invalid signature: X-Voxpria-Signature must start with sha256='],
+			['a wrong length', { 'x-voxpria-signature': sign(SECRET, body).slice(0, 40) }, 'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters'],
 			['non-hex characters', { 'x-voxpria-signature': `sha256=${'g'.repeat(64)}` }, 'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters'],
 			['a wrong value', { 'x-voxpria-signature': `sha256=${'a'.repeat(64)}` }, 'Invalid signature: signature does not match the body'],
-			['another secret', { 'x-voxpria-signature': signature(body, 'whsec_forged') }, 'Invalid signature: signature does not match the body'],
+			['another secret', { 'x-voxpria-signature': sign('whsec_forged', body) }, 'Invalid signature: signature does not match the body'],
 		])('%s', async (_label, headers, message) => {
 			const before = store.text;
 			const answer = await deliver(body, headers as Record<string, string>);
@@ -122,14 +119,14 @@ describe('VoxPria Trigger deliveries', () => {
 			expect(answer.body).toEqual({ error: message });
 			expect(receiver.started).toHaveLength(0);
 			expect(JSON.stringify(answer.body)).not.toContain(SECRET);
-			expect(JSON.stringify(answer.body)).not.toContain(signature(body).slice(7));
+			expect(JSON.stringify(answer.body)).not.toContain(sign(SECRET, body).slice(7));
 			// A forged request never costs a database write.
 			expect(store.text).toBe(before);
 		});
 
 		it('a tampered body with a valid signature of the original', async () => {
 			const original = payload();
-			const header = signature(JSON.stringify(original));
+			const header = sign(SECRET, JSON.stringify(original));
 			const tampered = JSON.stringify({ ...original, data: { ...(original.data as IDataObject), duration: 9999 } });
 			expect((await deliver(tampered, { 'x-voxpria-signature': header })).status).toBe(401);
 			expect(receiver.started).toHaveLength(0);
@@ -227,7 +224,7 @@ describe('VoxPria Trigger deliveries', () => {
 		it('starts once when 10 copies arrive at the same moment', async () => {
 			const event = payload();
 			const answers = await Promise.all(Array.from({ length: 10 }, () => signed(event)));
-			expect(answers.filter((answer) => answer.status === 200 && answer.body === STARTED)).toHaveLength(1);
+			expect(answers.filter((answer) => answer.status === 200 && (answer.body as unknown) === STARTED)).toHaveLength(1);
 			expect(answers.every((answer) => [200, 409].includes(answer.status))).toBe(true);
 			expect(receiver.started).toHaveLength(1);
 		});
@@ -257,7 +254,7 @@ describe('VoxPria Trigger deliveries', () => {
 			await new Promise<void>((resolve) => {
 				const request = httpRequest(receiver.url, {
 					method: 'POST',
-					headers: { 'content-type': 'application/json', 'x-voxpria-signature': signature(body) },
+					headers: { 'content-type': 'application/json', 'x-voxpria-signature': sign(SECRET, body) },
 				});
 				request.on('error', () => resolve());
 				request.end(body);
@@ -282,7 +279,7 @@ describe('VoxPria Trigger deliveries', () => {
 			await new Promise<void>((resolve) => {
 				const request = httpRequest(receiver.url, {
 					method: 'POST',
-					headers: { 'content-type': 'application/json', 'x-voxpria-signature': signature(body) },
+					headers: { 'content-type': 'application/json', 'x-voxpria-signature': sign(SECRET, body) },
 				});
 				request.on('error', () => resolve());
 				request.end(body);
@@ -348,7 +345,7 @@ describe('VoxPria Trigger deliveries', () => {
 			const event = payload();
 			const body = JSON.stringify(event);
 			await deliver(body, {
-				'x-voxpria-signature': signature(body),
+				'x-voxpria-signature': sign(SECRET, body),
 				authorization: 'Bearer proxy-token',
 				cookie: 'session=abc',
 				'proxy-authorization': 'Basic eA==',
@@ -364,7 +361,7 @@ describe('VoxPria Trigger deliveries', () => {
 				'x-request-id': 'req-1',
 				'content-type': 'application/json',
 			});
-			expect(JSON.stringify(json)).not.toContain(signature(body).slice(7));
+			expect(JSON.stringify(json)).not.toContain(sign(SECRET, body).slice(7));
 		});
 
 		it('leaves a "headers" field of the delivery intact and puts the request headers under "requestHeaders"', async () => {
@@ -393,7 +390,7 @@ describe('VoxPria Trigger deliveries', () => {
 
 	describe('answers malformed signed bodies with 400 and starts nothing', () => {
 		const sendSigned = (body: string, contentType = 'application/json') =>
-			deliver(body, { 'x-voxpria-signature': signature(body), 'content-type': contentType });
+			deliver(body, { 'x-voxpria-signature': sign(SECRET, body), 'content-type': contentType });
 
 		it.each([
 			['empty', '', 'application/json', /^not a delivery: The body is empty/],

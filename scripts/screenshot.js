@@ -18,12 +18,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const { ensureRuntime } = require('./lib/runtime');
-const { startN8n } = require('./lib/n8n');
-const { startSandbox } = require('../sandbox/server');
-const { importExample } = require('./examples');
+const { ensureRuntime } = require('../test/e2e/lib/runtime');
+const { startN8n } = require('../test/e2e/lib/n8n');
+const { startSandbox } = require('../test/sandbox/server');
+const { importExample } = require('../test/e2e/examples');
 
-const REPO = path.join(__dirname, '..', '..');
+const REPO = path.join(__dirname, '..');
 const OUT = path.join(REPO, 'docs');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const VIEWPORT = { width: 1440, height: 900 };

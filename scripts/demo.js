@@ -6,7 +6,7 @@
  * with the example workflows imported and active, and VoxPria activity every 30 s so that
  * executions keep arriving. Runs until Ctrl-C, then stops n8n and the sandbox.
  *
- *   node test/e2e/demo.js [--https] [--fresh]
+ *   node scripts/demo.js [--https] [--fresh]
  *
  * The first run installs Node 24 and n8n into the e2e cache (3 to 4 minutes, once per machine).
  * n8n's data lives in <cache>/demo and is kept between runs; --fresh starts over.
@@ -17,12 +17,13 @@ const net = require('node:net');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const { ensureRuntime, cacheRoot } = require('./lib/runtime');
-const { startN8n, OWNER } = require('./lib/n8n');
-const { startSandbox } = require('../sandbox/server');
-const { exampleNames, importExample } = require('./examples');
+const { ensureRuntime, cacheRoot } = require('../test/e2e/lib/runtime');
+const { startN8n, OWNER } = require('../test/e2e/lib/n8n');
+const { isAlive } = require('../test/e2e/lib/pid');
+const { startSandbox } = require('../test/sandbox/server');
+const { exampleNames, importExample } = require('../test/e2e/examples');
 
-const REPO = path.join(__dirname, '..', '..');
+const REPO = path.join(__dirname, '..');
 const N8N_PORT = 5678;
 const SANDBOX_PORT = 4010;
 const TICK_MS = 30_000;
@@ -95,16 +96,6 @@ function readJson(file) {
 function writeJson(file, value) {
 	fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2), { mode: 0o600 });
 	fs.renameSync(`${file}.tmp`, file);
-}
-
-/** @param {number} pid */
-function isAlive(pid) {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (err) {
-		return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
-	}
 }
 
 /** One demo per folder: n8n's SQLite database cannot be shared by two n8n processes. */
