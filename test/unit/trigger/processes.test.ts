@@ -1,0 +1,230 @@
+/**
+ * The trigger across n8n processes that share one database, as in n8n's queue mode (several
+ * webhook processes, a main process running the lifecycle), and a re-publish while a delivery is
+ * still arriving. Each "process" is its own module registry (jest.isolateModules): its own copy of
+ * the node's module-level state, with real n8n-core contexts, a real HTTP receiver that loads and
+ * saves static data the way n8n does (test/helpers/webhookReceiver.ts) and the VoxPria sandbox.
+ */
+import { request as httpRequest } from 'http';
+import type { IDataObject } from 'n8n-workflow';
+
+import { decodeMemory } from '../../../nodes/VoxPriaTrigger/deliveryMemory';
+import type { Setup } from '../../helpers/n8n';
+import { useSandbox, type Sandbox } from '../../helpers/sandbox';
+import { type Receiver, StaticDataStore, startReceiver } from '../../helpers/webhookReceiver';
+import { sign } from '../../sandbox/signing';
+
+type Harness = typeof import('../../helpers/n8n');
+type ProcessStateModule = typeof import('../../../nodes/VoxPriaTrigger/processState');
+
+const NODE = 'node:VoxPria Trigger';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function newProcess(): { harness: Harness; state: ProcessStateModule } {
+	let harness!: Harness;
+	let state!: ProcessStateModule;
+	jest.isolateModules(() => {
+		/* eslint-disable @typescript-eslint/no-require-imports */
+		harness = require('../../helpers/n8n');
+		state = require('../../../nodes/VoxPriaTrigger/processState');
+		/* eslint-enable @typescript-eslint/no-require-imports */
+	});
+	return { harness, state };
+}
+
+function payload(overrides: IDataObject = {}): IDataObject {
+	return {
+		event: 'call.completed',
+		timestamp: new Date().toISOString(),
+		data: { callId: `call_${Math.random().toString(36).slice(2)}`, status: 'completed' },
+		...overrides,
+	};
+}
+
+async function deliver(url: string, object: unknown, secret: string) {
+	const body = JSON.stringify(object);
+	const response = await fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'x-voxpria-signature': sign(secret, body) },
+		body,
+	});
+	const text = await response.text();
+	return { status: response.status, body: (text ? JSON.parse(text) : '') as IDataObject };
+}
+
+/** Sends the headers and half the body, then waits for `meanwhile` before sending the rest. */
+async function deliverSlowly(url: string, object: unknown, secret: string, meanwhile: () => Promise<void>) {
+	const body = Buffer.from(JSON.stringify(object));
+	return new Promise<number>((resolve, reject) => {
+		const request = httpRequest(url, {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/json',
+				'content-length': String(body.length),
+				'x-voxpria-signature': sign(secret, body),
+			},
+		});
+		request.on('response', (response) => {
+			response.resume();
+			response.on('end', () => resolve(response.statusCode ?? 0));
+		});
+		request.on('error', reject);
+		request.write(body.subarray(0, body.length >> 1));
+		void sleep(100)
+			.then(meanwhile)
+			.then(() => request.end(body.subarray(body.length >> 1)), reject);
+	});
+}
+
+describe('VoxPria Trigger across n8n processes sharing one database', () => {
+	let sandbox: Sandbox;
+	let store: StaticDataStore;
+	let setup: Setup;
+	const receivers: Receiver[] = [];
+
+	useSandbox((started) => (sandbox = started));
+
+	async function receiverIn(process: { harness: Harness }) {
+		const receiver = await startReceiver({ getSetup: () => setup, loadHarness: () => process.harness, store: { get: () => store } });
+		receivers.push(receiver);
+		return receiver;
+	}
+
+	/** Runs a lifecycle method the way n8n's main process does: load, run, save. */
+	async function lifecycle(process: { harness: Harness }, method: 'checkExists' | 'create' | 'delete') {
+		const staticData = store.load();
+		const result = await process.harness.triggerLifecycle({ ...setup, staticData })[method]();
+		store.saveIfChanged(staticData);
+		return result;
+	}
+	async function activate(main: { harness: Harness }) {
+		if (!(await lifecycle(main, 'checkExists'))) await lifecycle(main, 'create');
+	}
+	const currentSecret = () => String(store.node().secret);
+	const registrations = async () =>
+		((await sandbox.state()).webhooks as Array<{ webhookId: string; url: string; secret: string }>).filter(
+			(webhook) => webhook.url.endsWith('/webhook/hook-0000-1111/webhook'),
+		);
+
+	beforeEach(() => {
+		store = new StaticDataStore();
+		setup = {
+			credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
+			parameters: { events: ['call.completed'], options: {} },
+		};
+	});
+	afterEach(async () => {
+		await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+	});
+
+	it('starts nothing for a copy that reaches the other webhook process 1 s and 10 s later', async () => {
+		const main = newProcess();
+		const [one, two] = [await receiverIn(newProcess()), await receiverIn(newProcess())];
+		await activate(main);
+		const event = payload();
+		expect((await deliver(one.url, event, currentSecret())).status).toBe(200);
+		await sleep(1000);
+		expect((await deliver(two.url, event, currentSecret())).body).toEqual({ received: true, duplicate: true });
+		await sleep(9000);
+		expect((await deliver(two.url, event, currentSecret())).body).toEqual({ received: true, duplicate: true });
+		expect(one.started.length + two.started.length).toBe(1);
+	}, 30_000);
+
+	it('a save made from an older view drops the other process’s delivery; the next signed request there puts it back', async () => {
+		const main = newProcess();
+		const [one, two] = [await receiverIn(newProcess()), await receiverIn(newProcess())];
+		await activate(main);
+		const secret = currentSecret();
+		const [first, second] = [payload(), payload()];
+		// Process two loads static data, then process one saves `first`, then two saves `second`:
+		// n8n writes the whole object, so the database now lacks `first`.
+		const status = await deliverSlowly(two.url, second, secret, async () => {
+			expect((await deliver(one.url, first, secret)).status).toBe(200);
+		});
+		expect(status).toBe(200);
+		const keys = () => decodeMemory(store.node().seen)?.entries.length;
+		expect(keys()).toBe(1);
+		// A copy of `second` reaches process one: a duplicate, and one sees the database lacks `first`.
+		expect((await deliver(one.url, second, secret)).body).toEqual({ received: true, duplicate: true });
+		expect(keys()).toBe(2);
+		// So a copy of `first` that reaches process two is recognised.
+		expect((await deliver(two.url, first, secret)).body).toEqual({ received: true, duplicate: true });
+		expect(one.started.length + two.started.length).toBe(2);
+	}, 30_000);
+
+	it('a delivery still arriving while the workflow is re-published (one process) leaves the new registration saved', async () => {
+		const n8n = newProcess(); // one process: the lifecycle and the webhook share it
+		const receiver = await receiverIn(n8n);
+		await activate(n8n);
+		const oldSecret = currentSecret();
+		const status = await deliverSlowly(receiver.url, payload(), oldSecret, async () => {
+			await lifecycle(n8n, 'delete');
+			// A parameter changed and the workflow was published again: the lifecycle runs anew.
+			setup.parameters = { events: ['call.completed', 'call.failed'], options: {} };
+			await activate(n8n);
+		});
+		expect(status).toBe(200);
+		const newSecret = currentSecret();
+		expect(newSecret).not.toBe(oldSecret);
+		expect((await registrations()).map((webhook) => webhook.secret)).toEqual([newSecret]);
+		expect((await deliver(receiver.url, payload(), newSecret)).status).toBe(200);
+		expect(receiver.started).toHaveLength(2);
+	}, 30_000);
+
+	it('queue mode: an old registration written back by one process is put right by a process that knows the new one', async () => {
+		const main = newProcess();
+		const [one, two] = [await receiverIn(newProcess()), await receiverIn(newProcess())];
+		await activate(main);
+		const oldSecret = currentSecret();
+		let newSecret = '';
+		const status = await deliverSlowly(one.url, payload(), oldSecret, async () => {
+			await lifecycle(main, 'delete');
+			await activate(main);
+			newSecret = currentSecret();
+			// Process two handles a delivery under the new registration before process one saves.
+			expect((await deliver(two.url, payload(), newSecret)).status).toBe(200);
+		});
+		expect(status).toBe(200);
+		// Process one, which began before the re-publish, wrote the old registration back.
+		expect(currentSecret()).toBe(oldSecret);
+		// The next delivery reaches process two, which knows better, and puts the new one back.
+		expect((await deliver(two.url, payload(), newSecret)).status).toBe(200);
+		expect(currentSecret()).toBe(newSecret);
+		expect((await deliver(one.url, payload(), newSecret)).status).toBe(200);
+	}, 30_000);
+
+	it('queue mode: when no process knows the new registration, the trigger re-registers once VoxPria confirms it', async () => {
+		const main = newProcess();
+		const one = await receiverIn(newProcess());
+		await activate(main);
+		const oldSecret = currentSecret();
+		const status = await deliverSlowly(one.url, payload(), oldSecret, async () => {
+			await lifecycle(main, 'delete');
+			await activate(main);
+		});
+		expect(status).toBe(200);
+		expect(currentSecret()).toBe(oldSecret); // written back: nobody holds the new secret now
+		const [lost] = await registrations();
+		// Deliveries VoxPria signs with the registration nobody knows are refused until the heal...
+		expect((await deliver(one.url, payload(), lost.secret)).status).toBe(401);
+		await sleep(10_500);
+		expect((await deliver(one.url, payload(), lost.secret)).status).toBe(401);
+		// ...which replaced it with a registration whose secret the trigger holds.
+		const healed = await registrations();
+		expect(healed).toHaveLength(1);
+		expect(healed[0].webhookId).not.toBe(lost.webhookId);
+		expect(currentSecret()).toBe(healed[0].secret);
+		expect((await deliver(one.url, payload(), healed[0].secret)).status).toBe(200);
+		expect(one.started).toHaveLength(2);
+	}, 40_000);
+
+	it('never writes to the database for forged requests, however many', async () => {
+		const main = newProcess();
+		const one = await receiverIn(newProcess());
+		await activate(main);
+		const writes = store.writes;
+		for (let n = 0; n < 50; n++) expect((await deliver(one.url, payload(), 'whsec_forged')).status).toBe(401);
+		expect(store.writes).toBe(writes);
+		expect(store.node()[NODE]).toBeUndefined();
+	});
+});
