@@ -47,7 +47,7 @@ export class VoxPriaApi implements ICredentialType {
 	};
 
 	// VoxPria documents GET /credits as the way to check a key. The base URL is read the way the
-	// nodes read it (normalizeBaseUrl in nodes/VoxPria/shared/transport.ts).
+	// nodes read it (normalizeBaseUrl in nodes/shared/transport.ts).
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.trim().replace(/\\/+$/, "").replace(/\\/api\\/v1$/, "")}}',

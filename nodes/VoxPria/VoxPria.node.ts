@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { asNodeError } from '../shared/errors';
 import { getAgents } from './listSearch/getAgents';
 import { agentDescription, agentOperations } from './resources/agent';
 import { callDescription, callOperations } from './resources/call';
@@ -14,7 +15,7 @@ import { contactBulkOperations, contactDescription, contactOperations } from './
 import { creditDescription, creditOperations } from './resources/credit';
 import { webhookDescription, webhookOperations } from './resources/webhook';
 import type { BulkOperation, ItemOperation } from './shared/operation';
-import { asNodeError, outputFieldsOf } from './shared/operation';
+import { outputFieldsOf } from './shared/operation';
 
 const itemOperations: Record<string, Record<string, ItemOperation>> = {
 	agent: agentOperations,

@@ -1,9 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
+import { asNodeError } from '../../../shared/errors';
 import { agentLocator, showFor } from '../../shared/fields';
-import { asNodeError, withOutputFields } from '../../shared/operation';
-import { voxPriaRequest } from '../../shared/transport';
+import { withOutputFields } from '../../shared/operation';
+import { voxPriaRequest } from '../../../shared/transport';
 import { assertE164, pairsToObject, parseJsonObject, readAgentId } from '../../shared/validate';
 import { isFinalStatus } from './statuses';
 

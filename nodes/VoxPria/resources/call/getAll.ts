@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { returnAllAndLimit, showFor } from '../../shared/fields';
-import { listAll } from '../../shared/transport';
+import { listAll } from '../../../shared/paging';
 import { CALL_STATUS_OPTIONS } from './statuses';
 
 export const description: INodeProperties[] = [

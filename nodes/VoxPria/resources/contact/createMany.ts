@@ -7,8 +7,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { asNodeError, outputFieldsOf } from '../../shared/operation';
-import { voxPriaRequest } from '../../shared/transport';
+import { asNodeError } from '../../../shared/errors';
+import { outputFieldsOf } from '../../shared/operation';
+import { voxPriaRequest } from '../../../shared/transport';
 import { parseJsonObject } from '../../shared/validate';
 import { contactBody } from './contactBody';
 

@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { eventList, WEBHOOK_EVENTS } from '../../shared/events';
+import { eventList, WEBHOOK_EVENTS } from '../../../shared/events';
 import { showFor } from '../../shared/fields';
-import { voxPriaRequest } from '../../shared/transport';
+import { voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
 
 const displayOptions = showFor('webhook', 'create');

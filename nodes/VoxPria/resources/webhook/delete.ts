@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { asNodeError } from '../../../shared/errors';
 import { showFor } from '../../shared/fields';
-import { asNodeError } from '../../shared/operation';
-import { voxPriaRequest } from '../../shared/transport';
+import { voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
 
 export const description: INodeProperties[] = [

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { returnAllAndLimit } from '../../shared/fields';
-import { listAll } from '../../shared/transport';
+import { listAll } from '../../../shared/paging';
 
 export const description: INodeProperties[] = [...returnAllAndLimit('webhook', 'getAll')];
 

@@ -1,11 +1,11 @@
 import { startSandbox } from '../../sandbox/server';
-import { apiRequests, run, type Sandbox } from './setup';
+import { apiRequests, run, type Sandbox } from '../action/setup';
 
 type Mode = 'honour' | 'cap' | 'ignore';
 
 /**
- * VoxPria documents page/limit but no paging metadata and no page-size cap, so lists must work
- * whether the server honours paging, caps the page size, or ignores paging.
+ * nodes/shared/paging.ts. VoxPria documents page/limit but no paging metadata and no page-size
+ * cap, so lists must work whether the server honours paging, caps the page size, or ignores paging.
  */
 describe('VoxPria node: paging through lists', () => {
 	let sandbox: Sandbox;
