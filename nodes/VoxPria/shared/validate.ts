@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
+import type { IDataObject, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 /** Checks and converts user input before anything is sent to VoxPria. */
@@ -69,6 +69,37 @@ export function parseJsonObject(
 	return parsed as IDataObject;
 }
 
+/** A JSON array given as a string or as an array; `example` shows the user what one looks like. */
+export function parseJsonArray(
+	node: INode,
+	value: unknown,
+	fieldName: string,
+	itemIndex: number,
+	example: string,
+): unknown[] {
+	let parsed = value;
+	if (typeof value === 'string') {
+		if (value.trim() === '') return [];
+		try {
+			parsed = JSON.parse(value);
+		} catch (error) {
+			throw new NodeOperationError(node, `${fieldName} is not valid JSON: ${(error as Error).message}`, {
+				itemIndex,
+				description: `For example ${example}.`,
+			});
+		}
+	}
+	if (parsed === undefined || parsed === null) return [];
+	if (!Array.isArray(parsed)) {
+		const kind = typeof parsed === 'object' ? 'an object' : `a ${typeof parsed}`;
+		throw new NodeOperationError(node, `${fieldName} must be a JSON array, not ${kind}`, {
+			itemIndex,
+			description: `For example ${example}.`,
+		});
+	}
+	return parsed;
+}
+
 /** Turns fixedCollection rows `[{name, value}]` into an object; rows without a name are skipped. */
 export function pairsToObject(rows: unknown): IDataObject {
 	const result: IDataObject = {};
@@ -78,64 +109,4 @@ export function pairsToObject(rows: unknown): IDataObject {
 		if (name !== '') result[name] = row.value as IDataObject[keyof IDataObject];
 	}
 	return result;
-}
-
-/** Offset of a time zone from UTC at a given instant, in ms (positive east of UTC). */
-function zoneOffsetMs(instant: number, timeZone: string): number {
-	const parts = new Intl.DateTimeFormat('en-US', {
-		timeZone,
-		hourCycle: 'h23',
-		year: 'numeric',
-		month: '2-digit',
-		day: '2-digit',
-		hour: '2-digit',
-		minute: '2-digit',
-		second: '2-digit',
-	}).formatToParts(new Date(instant));
-	const get = (type: string) => Number(parts.find((part) => part.type === type)?.value);
-	const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-	return asUtc - Math.floor(instant / 1000) * 1000;
-}
-
-const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?$/;
-
-/**
- * Converts a Date & Time field value to an instant. n8n's date picker gives wall-clock time
- * without an offset ("2025-02-01T09:00:00"), meant in the workflow's time zone; values with an
- * offset or "Z", Date objects and Luxon DateTimes from expressions are taken as they are.
- * A bare date as an end date means the end of that day.
- */
-export function toInstant(value: unknown, timeZone: string, endOfDay = false): Date | undefined {
-	if (value === undefined || value === null || value === '') return undefined;
-	if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value;
-	if (typeof value === 'object' && typeof (value as { toISO?: unknown }).toISO === 'function') {
-		const iso = (value as { toISO: () => string | null }).toISO();
-		return iso ? toInstant(iso, timeZone, endOfDay) : undefined;
-	}
-	const text = String(value).trim();
-	const local = LOCAL_DATE_TIME.exec(text);
-	if (local) {
-		const [, y, mo, d, h, mi, s, ms] = local;
-		const dateOnly = h === undefined;
-		let wall = Date.UTC(+y, +mo - 1, +d, +(h ?? 0), +(mi ?? 0), +(s ?? 0), +(ms ?? '0').padEnd(3, '0'));
-		if (dateOnly && endOfDay) wall += 86_400_000 - 1;
-		let zone = timeZone;
-		try {
-			zoneOffsetMs(0, zone);
-		} catch {
-			zone = 'UTC';
-		}
-		// Two passes settle the offset across a daylight-saving change.
-		let instant = wall - zoneOffsetMs(wall, zone);
-		instant = wall - zoneOffsetMs(instant, zone);
-		return new Date(instant);
-	}
-	const parsed = Date.parse(text);
-	return Number.isNaN(parsed) ? undefined : new Date(parsed);
-}
-
-/** The agent ID from the Agent resource locator (either mode), or from a plain string. */
-export function readAgentId(context: IExecuteFunctions, itemIndex: number): string {
-	const value = context.getNodeParameter('agentId', itemIndex, '', { extractValue: true });
-	return requireText(context.getNode(), value, 'Agent', itemIndex);
 }

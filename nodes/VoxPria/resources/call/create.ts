@@ -1,31 +1,27 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeOperationError, sleep, updateDisplayOptions } from 'n8n-workflow';
 
 import { asNodeError } from '../../../shared/errors';
-import { agentLocator, showFor } from '../../shared/fields';
-import { withOutputFields } from '../../shared/operation';
 import { voxPriaRequest } from '../../../shared/transport';
-import { assertE164, pairsToObject, parseJsonObject, readAgentId } from '../../shared/validate';
+import { agentLocator, readAgentId } from '../../shared/fields';
+import { withOutputFields } from '../../shared/operation';
+import { assertE164, pairsToObject, parseJsonObject } from '../../shared/validate';
 import { isFinalStatus } from './statuses';
 
-const displayOptions = showFor('call', 'create');
-const whenWaiting = { show: { resource: ['call'], operation: ['create'], waitForCompletion: [true] } };
+const whenWaiting = { show: { waitForCompletion: [true] } };
 
 /** Longest wait allowed; longer waits belong to the VoxPria Trigger (call.completed / call.failed). */
 export const MAX_WAIT_SECONDS = 3600;
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName:
 			'Starting a call dials a real phone number and uses VoxPria credits. Each input item starts one call.',
 		name: 'costNotice',
 		type: 'notice',
 		default: '',
-		displayOptions,
 	},
 	agentLocator(
-		'call',
-		'create',
 		'The AI voice agent that makes the call. Pick one from the list or give its agent ID.',
 	),
 	{
@@ -37,7 +33,6 @@ export const description: INodeProperties[] = [
 		placeholder: 'e.g. +14155551234',
 		description:
 			'The phone number to call, in E.164 format: a plus sign, the country code and the number, with no spaces or dashes. Examples: +14155551234 (US), +442079460958 (UK).',
-		displayOptions,
 	},
 	{
 		displayName: 'Specify Variables',
@@ -49,7 +44,6 @@ export const description: INodeProperties[] = [
 		],
 		default: 'keyValue',
 		description: "How to give the variables that fill placeholders in the agent's script",
-		displayOptions,
 	},
 	{
 		displayName: 'Variables',
@@ -61,7 +55,7 @@ export const description: INodeProperties[] = [
 		description:
 			"Values the agent can use during the call, such as the person's name or an appointment time",
 		displayOptions: {
-			show: { resource: ['call'], operation: ['create'], variablesInput: ['keyValue'] },
+			show: { variablesInput: ['keyValue'] },
 		},
 		options: [
 			{
@@ -94,7 +88,7 @@ export const description: INodeProperties[] = [
 		description:
 			'A JSON object of values the agent can use during the call, e.g. {"firstName": "Ana", "appointment": "Thursday 3 pm"}',
 		displayOptions: {
-			show: { resource: ['call'], operation: ['create'], variablesInput: ['json'] },
+			show: { variablesInput: ['json'] },
 		},
 	},
 	{
@@ -104,7 +98,6 @@ export const description: INodeProperties[] = [
 		default: false,
 		description:
 			'Whether to wait until the call has ended and output the finished call (final status, duration, transcript, recording) instead of the just-queued call',
-		displayOptions,
 	},
 	{
 		displayName: 'Poll Interval (Seconds)',
@@ -127,6 +120,10 @@ export const description: INodeProperties[] = [
 		displayOptions: whenWaiting,
 	},
 ];
+
+const displayOptions = { show: { resource: ['call'], operation: ['create'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 function readVariables(context: IExecuteFunctions, itemIndex: number): IDataObject {
 	const input = context.getNodeParameter('variablesInput', itemIndex, 'keyValue') as string;

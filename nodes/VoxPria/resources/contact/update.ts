@@ -1,13 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { showFor } from '../../shared/fields';
 import { voxPriaRequest } from '../../../shared/transport';
 import { assertE164, parseJsonObject, requireText } from '../../shared/validate';
 
-const displayOptions = showFor('contact', 'update');
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Contact ID',
 		name: 'contactId',
@@ -16,7 +13,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. ct_abc123',
 		description: 'The ID of the contact to change (contactId)',
-		displayOptions,
 	},
 	{
 		displayName: 'Update Fields',
@@ -25,7 +21,6 @@ export const description: INodeProperties[] = [
 		placeholder: 'Add Field',
 		default: {},
 		description: 'Only the fields added here are changed; the others keep their values',
-		displayOptions,
 		options: [
 			{
 				displayName: 'Email',
@@ -64,6 +59,10 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+const displayOptions = { show: { resource: ['contact'], operation: ['update'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const node = this.getNode();

@@ -1,13 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { showFor } from '../../shared/fields';
 import { voxPriaRequest } from '../../../shared/transport';
-import { toInstant } from '../../shared/validate';
+import { toInstant } from '../../shared/dates';
 
-const displayOptions = showFor('credit', 'getUsage');
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Start Date',
 		name: 'startDate',
@@ -16,7 +13,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		description:
 			"Start of the period, inclusive. Without a time zone, the workflow's time zone applies. Example: 2025-02-01T00:00:00.",
-		displayOptions,
 	},
 	{
 		displayName: 'End Date',
@@ -26,9 +22,12 @@ export const description: INodeProperties[] = [
 		default: '',
 		description:
 			"End of the period, inclusive; a date without a time means the whole of that day. Example: 2025-02-28T23:59:59.",
-		displayOptions,
 	},
 ];
+
+const displayOptions = { show: { resource: ['credit'], operation: ['getUsage'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 function readDate(
 	context: IExecuteFunctions,

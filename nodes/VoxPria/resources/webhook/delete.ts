@@ -1,12 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import { asNodeError } from '../../../shared/errors';
-import { showFor } from '../../shared/fields';
 import { voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Webhook ID',
 		name: 'webhookId',
@@ -16,9 +15,12 @@ export const description: INodeProperties[] = [
 		placeholder: 'e.g. wh_abc123',
 		description:
 			'The ID of the webhook to delete, as returned by Create or Get Many (webhookId). If VoxPria has no such webhook, the output says alreadyGone: true instead of failing.',
-		displayOptions: showFor('webhook', 'delete'),
 	},
 ];
+
+const displayOptions = { show: { resource: ['webhook'], operation: ['delete'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const webhookId = requireText(
