@@ -11,7 +11,7 @@ export class VoxPriaApi implements ICredentialType {
 
 	displayName = 'VoxPria API';
 
-	icon: Icon = { light: 'file:voxpria.svg', dark: 'file:voxpria.dark.svg' };
+	icon: Icon = { light: 'file:../icons/voxpria.svg', dark: 'file:../icons/voxpria.dark.svg' };
 
 	documentationUrl = 'https://github.com/voxpria/n8n-nodes-voxpria#credentials';
 

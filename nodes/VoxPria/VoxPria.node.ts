@@ -38,7 +38,7 @@ export class VoxPria implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'VoxPria',
 		name: 'voxPria',
-		icon: { light: 'file:voxpria.svg', dark: 'file:voxpria.dark.svg' },
+		icon: { light: 'file:../../icons/voxpria.svg', dark: 'file:../../icons/voxpria.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',

@@ -100,7 +100,7 @@ export class VoxPriaTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'VoxPria Trigger',
 		name: 'voxPriaTrigger',
-		icon: { light: 'file:voxpria.svg', dark: 'file:voxpria.dark.svg' },
+		icon: { light: 'file:../../icons/voxpria.svg', dark: 'file:../../icons/voxpria.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"].join(", ")}}',
