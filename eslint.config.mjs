@@ -11,7 +11,9 @@ const devOnly = ['test/**', 'bench/**', 'scripts/**'];
 // the verbatim template that `"strict": true` demands, because that would also hold the tests to
 // n8n Cloud's rules (no child_process, no fs, no process.env).
 const shipped = n8nConfig.map((block) =>
-	block.files?.includes('**/*.ts') ? { ...block, ignores: [...(block.ignores ?? []), ...devOnly] } : block,
+	block.files?.includes('**/*.ts')
+		? { ...block, ignores: [...(block.ignores ?? []), ...devOnly] }
+		: block,
 );
 
 export default tseslint.config(

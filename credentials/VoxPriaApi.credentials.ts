@@ -59,21 +59,24 @@ export class VoxPriaApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 401,
-					message: 'Invalid API key: VoxPria did not accept it. Copy the key again from VoxPria (Settings → API Keys).',
+					message:
+						'Invalid API key: VoxPria did not accept it. Copy the key again from VoxPria (Settings → API Keys).',
 				},
 			},
 			{
 				type: 'responseCode',
 				properties: {
 					value: 403,
-					message: 'VoxPria accepted the key but it lacks the credits scope, which the connection test uses. Add that scope to the key.',
+					message:
+						'VoxPria accepted the key but it lacks the credits scope, which the connection test uses. Add that scope to the key.',
 				},
 			},
 			{
 				type: 'responseCode',
 				properties: {
 					value: 404,
-					message: 'No VoxPria API at this Base URL: /api/v1/credits was not found. Check the Base URL (normally https://app.voxpria.com).',
+					message:
+						'No VoxPria API at this Base URL: /api/v1/credits was not found. Check the Base URL (normally https://app.voxpria.com).',
 				},
 			},
 		],

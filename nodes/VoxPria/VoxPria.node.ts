@@ -31,7 +31,9 @@ const bulkOperations: Record<string, Record<string, BulkOperation>> = {
 
 function lookup<T>(table: Record<string, Record<string, T>>, resource: string, operation: string) {
 	const operations = Object.prototype.hasOwnProperty.call(table, resource) ? table[resource] : {};
-	return Object.prototype.hasOwnProperty.call(operations, operation) ? operations[operation] : undefined;
+	return Object.prototype.hasOwnProperty.call(operations, operation)
+		? operations[operation]
+		: undefined;
 }
 
 export class VoxPria implements INodeType {

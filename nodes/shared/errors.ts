@@ -39,7 +39,8 @@ export function describeStatus(status: number, path: string, baseUrl: string): s
 	}
 	if (status === 404) return `VoxPria found nothing at ${path} (HTTP 404)`;
 	if (status === 429) return 'VoxPria rate limit reached (HTTP 429)';
-	if (status >= 500) return `VoxPria had a server error (HTTP ${status}); try again in a few minutes`;
+	if (status >= 500)
+		return `VoxPria had a server error (HTTP ${status}); try again in a few minutes`;
 	if (status >= 300 && status < 400) {
 		return `VoxPria answered with a redirect (HTTP ${status}); check that the Base URL ${baseUrl} is the API address`;
 	}
@@ -57,7 +58,12 @@ export function apiError(
 	// No `code` field either: NodeApiError would swap our message for a generic one.
 	return new NodeApiError(
 		node,
-		{ message, ...(status ? { status } : {}), ...(description ? { description } : {}), ...extra } as JsonObject,
+		{
+			message,
+			...(status ? { status } : {}),
+			...(description ? { description } : {}),
+			...extra,
+		} as JsonObject,
 		{ message, description, httpCode: status ? String(status) : undefined },
 	);
 }

@@ -13,11 +13,19 @@ function zoneOffsetMs(instant: number, timeZone: string): number {
 		second: '2-digit',
 	}).formatToParts(new Date(instant));
 	const get = (type: string) => Number(parts.find((part) => part.type === type)?.value);
-	const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+	const asUtc = Date.UTC(
+		get('year'),
+		get('month') - 1,
+		get('day'),
+		get('hour'),
+		get('minute'),
+		get('second'),
+	);
 	return asUtc - Math.floor(instant / 1000) * 1000;
 }
 
-const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?$/;
+const LOCAL_DATE_TIME =
+	/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?$/;
 
 /**
  * Converts a Date & Time field value to an instant. n8n's date picker gives wall-clock time
@@ -37,7 +45,15 @@ export function toInstant(value: unknown, timeZone: string, endOfDay = false): D
 	if (local) {
 		const [, y, mo, d, h, mi, s, ms] = local;
 		const dateOnly = h === undefined;
-		let wall = Date.UTC(+y, +mo - 1, +d, +(h ?? 0), +(mi ?? 0), +(s ?? 0), +(ms ?? '0').padEnd(3, '0'));
+		let wall = Date.UTC(
+			+y,
+			+mo - 1,
+			+d,
+			+(h ?? 0),
+			+(mi ?? 0),
+			+(s ?? 0),
+			+(ms ?? '0').padEnd(3, '0'),
+		);
 		if (dateOnly && endOfDay) wall += 86_400_000 - 1;
 		let zone = timeZone;
 		try {

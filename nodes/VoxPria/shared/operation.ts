@@ -15,7 +15,10 @@ const OUTPUT_FIELDS = 'outputFields';
  * Attaches fields that a continue-on-fail error item should carry besides `error`, such as the
  * callId of a call that is still running when the wait times out.
  */
-export function withOutputFields<E extends { context: IDataObject }>(error: E, fields: IDataObject): E {
+export function withOutputFields<E extends { context: IDataObject }>(
+	error: E,
+	fields: IDataObject,
+): E {
 	error.context[OUTPUT_FIELDS] = fields;
 	return error;
 }

@@ -17,7 +17,12 @@ function shown(value: unknown): string {
 }
 
 /** Returns the trimmed number, or throws an error that names the bad value and shows the format. */
-export function assertE164(node: INode, value: unknown, fieldName: string, itemIndex: number): string {
+export function assertE164(
+	node: INode,
+	value: unknown,
+	fieldName: string,
+	itemIndex: number,
+): string {
 	const phone = typeof value === 'string' ? value.trim() : value;
 	if (isE164(phone)) return phone;
 	throw new NodeOperationError(
@@ -31,8 +36,18 @@ export function assertE164(node: INode, value: unknown, fieldName: string, itemI
 	);
 }
 
-export function requireText(node: INode, value: unknown, fieldName: string, itemIndex: number): string {
-	const text = typeof value === 'string' ? value.trim() : value === undefined || value === null ? '' : String(value);
+export function requireText(
+	node: INode,
+	value: unknown,
+	fieldName: string,
+	itemIndex: number,
+): string {
+	const text =
+		typeof value === 'string'
+			? value.trim()
+			: value === undefined || value === null
+				? ''
+				: String(value);
 	if (text !== '') return text;
 	throw new NodeOperationError(node, `${fieldName} is empty; it is required for this operation`, {
 		itemIndex,
@@ -52,10 +67,15 @@ export function parseJsonObject(
 		try {
 			parsed = JSON.parse(value);
 		} catch (error) {
-			throw new NodeOperationError(node, `${fieldName} is not valid JSON: ${(error as Error).message}`, {
-				itemIndex,
-				description: 'Give a JSON object, for example {"firstName": "Ana", "appointment": "Thursday 3 pm"}.',
-			});
+			throw new NodeOperationError(
+				node,
+				`${fieldName} is not valid JSON: ${(error as Error).message}`,
+				{
+					itemIndex,
+					description:
+						'Give a JSON object, for example {"firstName": "Ana", "appointment": "Thursday 3 pm"}.',
+				},
+			);
 		}
 	}
 	if (parsed === undefined || parsed === null) return {};
@@ -83,10 +103,14 @@ export function parseJsonArray(
 		try {
 			parsed = JSON.parse(value);
 		} catch (error) {
-			throw new NodeOperationError(node, `${fieldName} is not valid JSON: ${(error as Error).message}`, {
-				itemIndex,
-				description: `For example ${example}.`,
-			});
+			throw new NodeOperationError(
+				node,
+				`${fieldName} is not valid JSON: ${(error as Error).message}`,
+				{
+					itemIndex,
+					description: `For example ${example}.`,
+				},
+			);
 		}
 	}
 	if (parsed === undefined || parsed === null) return [];

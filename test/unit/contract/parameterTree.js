@@ -35,7 +35,8 @@ function parameters(properties, prefix = '') {
 		const path = prefix === '' ? property.name : `${prefix}.${property.name}`;
 		const { options, ...rest } = property;
 		const entry = { path, ...strip(rest) };
-		if (property.type === 'options' || property.type === 'multiOptions') entry.options = strip(options);
+		if (property.type === 'options' || property.type === 'multiOptions')
+			entry.options = strip(options);
 		list.push(entry);
 		if (property.type === 'collection') list.push(...parameters(options, path));
 		if (property.type === 'fixedCollection') {

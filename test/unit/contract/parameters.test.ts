@@ -16,7 +16,9 @@ describe('public contract: node types, parameters and credential fields', () => 
 
 	it('covers every parameter, nested ones included', () => {
 		const paths = current.voxPria.parameters.map((entry: { path: string }) => entry.path);
-		expect(paths).toEqual(expect.arrayContaining(['updateFields.phone', 'variables.variable.value']));
+		expect(paths).toEqual(
+			expect.arrayContaining(['updateFields.phone', 'variables.variable.value']),
+		);
 		expect(paths.length).toBeGreaterThan(40);
 	});
 });

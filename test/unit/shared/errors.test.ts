@@ -1,5 +1,13 @@
 import { runAction } from '../../helpers/n8n';
-import { apiRequests, failure, items, run, setupFor, useSandbox, type Sandbox } from '../action/setup';
+import {
+	apiRequests,
+	failure,
+	items,
+	run,
+	setupFor,
+	useSandbox,
+	type Sandbox,
+} from '../action/setup';
 
 const balance = { resource: 'credit', operation: 'getBalance' };
 const createContact = { resource: 'contact', operation: 'create', phone: '={{ $json.phone }}' };
@@ -73,7 +81,9 @@ describe('errors: messages that say what to fix', () => {
 		);
 		expect(output).toEqual([
 			{
-				json: { error: 'Could not reach VoxPria at http://127.0.0.1:9: the connection was refused' },
+				json: {
+					error: 'Could not reach VoxPria at http://127.0.0.1:9: the connection was refused',
+				},
 				pairedItem: { item: 0 },
 			},
 		]);

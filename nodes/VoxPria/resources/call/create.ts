@@ -39,7 +39,11 @@ const properties: INodeProperties[] = [
 		name: 'variablesInput',
 		type: 'options',
 		options: [
-			{ name: 'Using Fields Below', value: 'keyValue', description: 'Enter variables as name and value pairs' },
+			{
+				name: 'Using Fields Below',
+				value: 'keyValue',
+				description: 'Enter variables as name and value pairs',
+			},
 			{ name: 'Using JSON', value: 'json', description: 'Enter variables as one JSON object' },
 		],
 		default: 'keyValue',
@@ -197,7 +201,12 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const node = this.getNode();
 	// Everything is checked before the request: a call, once placed, cannot be taken back.
 	const agentId = readAgentId(this, itemIndex);
-	const toNumber = assertE164(node, this.getNodeParameter('toNumber', itemIndex), 'To Number', itemIndex);
+	const toNumber = assertE164(
+		node,
+		this.getNodeParameter('toNumber', itemIndex),
+		'To Number',
+		itemIndex,
+	);
 	const variables = readVariables(this, itemIndex);
 	const waitForCompletion = this.getNodeParameter('waitForCompletion', itemIndex, false) as boolean;
 

@@ -28,5 +28,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		'Call ID',
 		itemIndex,
 	);
-	return (await voxPriaRequest.call(this, 'GET', `/calls/${encodeURIComponent(callId)}`)) as IDataObject;
+	return (await voxPriaRequest.call(
+		this,
+		'GET',
+		`/calls/${encodeURIComponent(callId)}`,
+	)) as IDataObject;
 }

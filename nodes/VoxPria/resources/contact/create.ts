@@ -40,7 +40,11 @@ const properties: INodeProperties[] = [
 		name: 'metadataInput',
 		type: 'options',
 		options: [
-			{ name: 'Using Fields Below', value: 'keyValue', description: 'Enter metadata as name and value pairs' },
+			{
+				name: 'Using Fields Below',
+				value: 'keyValue',
+				description: 'Enter metadata as name and value pairs',
+			},
 			{ name: 'Using JSON', value: 'json', description: 'Enter metadata as one JSON object' },
 		],
 		default: 'keyValue',
@@ -85,7 +89,8 @@ const properties: INodeProperties[] = [
 		name: 'metadataJson',
 		type: 'json',
 		default: '{}',
-		description: 'Extra data stored with the contact, as a JSON object, e.g. {"crmId": "0012X000013abcd"}',
+		description:
+			'Extra data stored with the contact, as a JSON object, e.g. {"crmId": "0012X000013abcd"}',
 		displayOptions: {
 			show: { metadataInput: ['json'] },
 		},

@@ -159,11 +159,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		try {
 			results = await sendBatch.call(this, batch);
 		} catch (error) {
-			const progress = `Batch ${batchIndex + 1} of ${batches.length} (${itemRange(batch)}) was not imported. ${
-				batchIndex > 0
-					? `The ${batchIndex} batch(es) before it were (imported ${imported}, skipped ${skipped}); running the import again skips those numbers.`
-					: ''
-			}`.trim();
+			const progress =
+				`Batch ${batchIndex + 1} of ${batches.length} (${itemRange(batch)}) was not imported. ${
+					batchIndex > 0
+						? `The ${batchIndex} batch(es) before it were (imported ${imported}, skipped ${skipped}); running the import again skips those numbers.`
+						: ''
+				}`.trim();
 			const failure = asNodeError(this.getNode(), error, batch[0].itemIndex);
 			if (!this.continueOnFail()) {
 				failure.description = `${progress} ${failure.description ?? ''}`.trim();

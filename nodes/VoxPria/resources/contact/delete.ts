@@ -27,6 +27,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		'Contact ID',
 		itemIndex,
 	);
-	const data = await voxPriaRequest.call(this, 'DELETE', `/contacts/${encodeURIComponent(contactId)}`);
-	return { contactId, deleted: true, ...(data && typeof data === 'object' ? (data as IDataObject) : {}) };
+	const data = await voxPriaRequest.call(
+		this,
+		'DELETE',
+		`/contacts/${encodeURIComponent(contactId)}`,
+	);
+	return {
+		contactId,
+		deleted: true,
+		...(data && typeof data === 'object' ? (data as IDataObject) : {}),
+	};
 }

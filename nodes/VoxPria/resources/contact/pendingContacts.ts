@@ -90,7 +90,8 @@ function contactsFromItems(this: IExecuteFunctions, count: number): ReadContacts
 	return { contacts, rejections };
 }
 
-const CONTACTS_EXAMPLE = '[{"phone": "+14155551234", "firstName": "Ana"}, {"phone": "+442079460958"}]';
+const CONTACTS_EXAMPLE =
+	'[{"phone": "+14155551234", "firstName": "Ana"}, {"phone": "+442079460958"}]';
 
 function contactsFromJson(this: IExecuteFunctions, count: number): ReadContacts {
 	const raw = this.getNodeParameter('contactsJson', 0, '[]', { rawExpressions: true });

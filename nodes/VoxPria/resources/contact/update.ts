@@ -46,7 +46,8 @@ const properties: INodeProperties[] = [
 				name: 'metadataJson',
 				type: 'json',
 				default: '{}',
-				description: 'Extra data stored with the contact, as a JSON object; replaces the stored metadata',
+				description:
+					'Extra data stored with the contact, as a JSON object; replaces the stored metadata',
 			},
 			{
 				displayName: 'Phone',
@@ -82,9 +83,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		body.metadata = parseJsonObject(node, fields.metadataJson, 'Metadata (JSON)', itemIndex);
 	}
 	if (Object.keys(body).length === 0) {
-		throw new NodeOperationError(node, 'Nothing to update: add at least one field under Update Fields', {
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			'Nothing to update: add at least one field under Update Fields',
+			{
+				itemIndex,
+			},
+		);
 	}
 	return (await voxPriaRequest.call(this, 'PUT', `/contacts/${encodeURIComponent(contactId)}`, {
 		body,

@@ -21,7 +21,7 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: '',
 		description:
-			"End of the period, inclusive; a date without a time means the whole of that day. Example: 2025-02-28T23:59:59.",
+			'End of the period, inclusive; a date without a time means the whole of that day. Example: 2025-02-28T23:59:59.',
 	},
 ];
 
@@ -39,11 +39,17 @@ function readDate(
 	const value = context.getNodeParameter(name, itemIndex, '');
 	const instant = toInstant(value, context.getTimezone(), endOfDay);
 	if (instant) return instant;
-	const shown = value === '' || value === undefined || value === null ? 'empty' : `"${String(value)}"`;
-	throw new NodeOperationError(context.getNode(), `${label} is ${shown}; it needs a date and time`, {
-		itemIndex,
-		description: 'Use an ISO 8601 date such as 2025-02-01 or 2025-02-01T09:00:00, or pick one in the date picker.',
-	});
+	const shown =
+		value === '' || value === undefined || value === null ? 'empty' : `"${String(value)}"`;
+	throw new NodeOperationError(
+		context.getNode(),
+		`${label} is ${shown}; it needs a date and time`,
+		{
+			itemIndex,
+			description:
+				'Use an ISO 8601 date such as 2025-02-01 or 2025-02-01T09:00:00, or pick one in the date picker.',
+		},
+	);
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {

@@ -22,8 +22,7 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'e.g. https://example.com/voxpria-events',
-		description:
-			'The HTTPS address VoxPria will POST events to. VoxPria only accepts HTTPS URLs.',
+		description: 'The HTTPS address VoxPria will POST events to. VoxPria only accepts HTTPS URLs.',
 		hint: 'To receive VoxPria events in n8n, use the VoxPria Trigger node instead: it registers and verifies its own webhook',
 	},
 	{
@@ -71,11 +70,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (protocol !== 'https:' && protocol !== 'http:') {
 		throw new NodeOperationError(node, `URL "${url}" is not a web address`, {
 			itemIndex,
-			description: 'Give the full address including https://, for example https://example.com/voxpria-events.',
+			description:
+				'Give the full address including https://, for example https://example.com/voxpria-events.',
 		});
 	}
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const events = eventList(this.getNodeParameter('events', itemIndex, []), options.additionalEvents);
+	const events = eventList(
+		this.getNodeParameter('events', itemIndex, []),
+		options.additionalEvents,
+	);
 	if (events.length === 0) {
 		throw new NodeOperationError(node, 'Choose at least one event for the webhook', { itemIndex });
 	}

@@ -30,7 +30,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		itemIndex,
 	);
 	try {
-		const data = await voxPriaRequest.call(this, 'DELETE', `/webhooks/${encodeURIComponent(webhookId)}`);
+		const data = await voxPriaRequest.call(
+			this,
+			'DELETE',
+			`/webhooks/${encodeURIComponent(webhookId)}`,
+		);
 		const answer = data && typeof data === 'object' ? (data as IDataObject) : {};
 		return { webhookId, deleted: true, ...answer };
 	} catch (error) {
