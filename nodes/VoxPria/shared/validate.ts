@@ -54,6 +54,33 @@ export function requireText(
 	});
 }
 
+/**
+ * The value of a JSON field: text is parsed (empty text is `undefined`), anything else is what an
+ * expression gave. Bad JSON is an error that names the field and says what to give instead.
+ */
+function readJson(
+	node: INode,
+	value: unknown,
+	fieldName: string,
+	itemIndex: number,
+	expected: string,
+): unknown {
+	if (typeof value !== 'string') return value;
+	if (value.trim() === '') return undefined;
+	try {
+		return JSON.parse(value);
+	} catch (error) {
+		throw new NodeOperationError(
+			node,
+			`${fieldName} is not valid JSON: ${(error as Error).message}`,
+			{
+				itemIndex,
+				description: `Give ${expected}.`,
+			},
+		);
+	}
+}
+
 /** A JSON object given as a string or as an object (an expression may yield either). */
 export function parseJsonObject(
 	node: INode,
@@ -61,28 +88,15 @@ export function parseJsonObject(
 	fieldName: string,
 	itemIndex: number,
 ): IDataObject {
-	let parsed: unknown = value;
-	if (typeof value === 'string') {
-		if (value.trim() === '') return {};
-		try {
-			parsed = JSON.parse(value);
-		} catch (error) {
-			throw new NodeOperationError(
-				node,
-				`${fieldName} is not valid JSON: ${(error as Error).message}`,
-				{
-					itemIndex,
-					description:
-						'Give a JSON object, for example {"firstName": "Ana", "appointment": "Thursday 3 pm"}.',
-				},
-			);
-		}
-	}
+	const expected =
+		'a JSON object, for example {"firstName": "Ana", "appointment": "Thursday 3 pm"}';
+	const parsed = readJson(node, value, fieldName, itemIndex, expected);
 	if (parsed === undefined || parsed === null) return {};
 	if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+		const kind = Array.isArray(parsed) ? 'an array' : typeof parsed;
 		throw new NodeOperationError(
 			node,
-			`${fieldName} must be a JSON object ({"key": "value"}), not ${Array.isArray(parsed) ? 'an array' : typeof parsed}`,
+			`${fieldName} must be a JSON object ({"key": "value"}), not ${kind}`,
 			{ itemIndex },
 		);
 	}
@@ -97,28 +111,14 @@ export function parseJsonArray(
 	itemIndex: number,
 	example: string,
 ): unknown[] {
-	let parsed = value;
-	if (typeof value === 'string') {
-		if (value.trim() === '') return [];
-		try {
-			parsed = JSON.parse(value);
-		} catch (error) {
-			throw new NodeOperationError(
-				node,
-				`${fieldName} is not valid JSON: ${(error as Error).message}`,
-				{
-					itemIndex,
-					description: `For example ${example}.`,
-				},
-			);
-		}
-	}
+	const expected = `a JSON array, for example ${example}`;
+	const parsed = readJson(node, value, fieldName, itemIndex, expected);
 	if (parsed === undefined || parsed === null) return [];
 	if (!Array.isArray(parsed)) {
 		const kind = typeof parsed === 'object' ? 'an object' : `a ${typeof parsed}`;
 		throw new NodeOperationError(node, `${fieldName} must be a JSON array, not ${kind}`, {
 			itemIndex,
-			description: `For example ${example}.`,
+			description: `Give ${expected}.`,
 		});
 	}
 	return parsed;

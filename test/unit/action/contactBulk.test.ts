@@ -172,7 +172,7 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 			]),
 		);
 		expect(error.message).toBe('Contacts (JSON) must be a JSON array, not an object');
-		expect(error.description).toMatch(/^For example \[\{"phone": "\+14155551234"/);
+		expect(error.description).toMatch(/^Give a JSON array, for example \[\{"phone": "\+14155551234"/);
 		expect(error.context.itemIndex).toBe(1);
 		expect(apiRequests(sandbox)).toHaveLength(0);
 	});

@@ -1,11 +1,17 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { runAction } from '../../helpers/n8n';
-import { apiRequests, items, run, setupFor, useSandbox, type Sandbox } from './setup';
-
-const createContact = { resource: 'contact', operation: 'create', phone: '={{ $json.phone }}' };
-const phones = (count: number) =>
-	Array.from({ length: count }, (_, index) => ({ json: { phone: `+1415555010${index}` } }));
+import {
+	apiRequests,
+	createContact,
+	failSecondContact,
+	items,
+	phones,
+	run,
+	setupFor,
+	useSandbox,
+	type Sandbox,
+} from './setup';
 
 /** VoxPria.node.ts runs each input item on its own: a failed item becomes an error item. */
 describe('VoxPria node: Continue On Fail', () => {
@@ -30,16 +36,7 @@ describe('VoxPria node: Continue On Fail', () => {
 	describe('a server error on the second of three items', () => {
 		const serverError = 'VoxPria had a server error (HTTP 500); try again in a few minutes';
 
-		beforeEach(async () => {
-			// The second request fails; the ones around it succeed.
-			await sandbox.addFault({ method: 'POST', path: '/api/v1/contacts', delayMs: 1 });
-			await sandbox.addFault({
-				method: 'POST',
-				path: '/api/v1/contacts',
-				status: 500,
-				body: { error: { message: 'Database unavailable' } },
-			});
-		});
+		beforeEach(() => failSecondContact(sandbox));
 
 		it('becomes an error item and the run goes on', async () => {
 			const output = await run(sandbox, createContact, phones(3), { continueOnFail: true });

@@ -1,18 +1,18 @@
 import { runAction } from '../../helpers/n8n';
 import {
 	apiRequests,
+	createContact,
+	failSecondContact,
 	failure,
 	items,
+	phones,
 	run,
+	type Sandbox,
 	setupFor,
 	useSandbox,
-	type Sandbox,
 } from '../action/setup';
 
 const balance = { resource: 'credit', operation: 'getBalance' };
-const createContact = { resource: 'contact', operation: 'create', phone: '={{ $json.phone }}' };
-const phones = (count: number) =>
-	Array.from({ length: count }, (_, index) => ({ json: { phone: `+1415555010${index}` } }));
 
 /** nodes/shared/errors.ts: what the user reads when VoxPria or the network says no. */
 describe('errors: messages that say what to fix', () => {
@@ -35,13 +35,7 @@ describe('errors: messages that say what to fix', () => {
 	});
 
 	it('500 stops at the failing item, naming it, with VoxPria’s nested message', async () => {
-		await sandbox.addFault({ method: 'POST', path: '/api/v1/contacts', delayMs: 1 });
-		await sandbox.addFault({
-			method: 'POST',
-			path: '/api/v1/contacts',
-			status: 500,
-			body: { error: { message: 'Database unavailable' } },
-		});
+		await failSecondContact(sandbox);
 		const error = await failure(run(sandbox, createContact, phones(3)));
 		expect(error.constructor.name).toBe('NodeApiError');
 		expect(error.httpCode).toBe('500');
