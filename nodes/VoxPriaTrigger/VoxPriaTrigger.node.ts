@@ -1,3 +1,10 @@
+/**
+ * The VoxPria Trigger: its description (which n8n's linter wants in this file), the webhook
+ * lifecycle n8n runs at activation and deactivation, and webhook() for each delivery. Over 250
+ * lines because of the description; the work is done in the modules beside it: registration.ts
+ * (VoxPria side), checkDelivery.ts (what to answer), deliveryMemory.ts and deliveryPersistence.ts
+ * (duplicates), storedState.ts and processState.ts (what is kept where), refusalLog.ts.
+ */
 import type {
 	IDataObject,
 	IHookFunctions,
@@ -6,10 +13,12 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import { WEBHOOK_EVENTS } from '../shared/events';
 
 import { checkDelivery } from './checkDelivery';
-import { DEFAULT_REPLAY_WINDOW_HOURS, triggerDescription } from './description';
+import { MAX_ENTRIES } from './deliveryMemory';
 import { deliveryItem } from './deliveryOutput';
 import { rememberUntilRecorded, saveNewestKnown } from './deliveryPersistence';
 import { healIfOutdated } from './outdatedRegistration';
@@ -25,8 +34,15 @@ import {
 	selectedEvents,
 	webhookUrlOf,
 } from './registration';
-import { readRegistration, readSavedMemory, storedNodeData, storeRegistration } from './storedState';
+import {
+	readRegistration,
+	readSavedMemory,
+	storedNodeData,
+	storeRegistration,
+} from './storedState';
 import { SIGNATURE_HEADER } from './verifySignature';
+
+export const DEFAULT_REPLAY_WINDOW_HOURS = 24;
 
 /** Whether n8n decoded the body as UTF-8: it uses the content type's charset, which is not signed. */
 function parsedAsUtf8(contentType: unknown): boolean {
@@ -35,7 +51,126 @@ function parsedAsUtf8(contentType: unknown): boolean {
 }
 
 export class VoxPriaTrigger implements INodeType {
-	description: INodeTypeDescription = triggerDescription;
+	description: INodeTypeDescription = {
+		displayName: 'VoxPria Trigger',
+		name: 'voxPriaTrigger',
+		icon: { light: 'file:../../icons/voxpria.svg', dark: 'file:../../icons/voxpria.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["events"].join(", ")}}',
+		description: 'Starts the workflow when VoxPria reports a call or campaign event',
+		defaults: {
+			name: 'VoxPria Trigger',
+		},
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'voxPriaApi',
+				required: true,
+			},
+		],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				// An empty 200 once the execution is recorded: VoxPria only reads the status.
+				responseData: 'noData',
+				path: 'webhook',
+			},
+		],
+		properties: [
+			{
+				displayName:
+					'When the workflow is activated, this node registers its own webhook with VoxPria and removes it when the workflow is deactivated. Every delivery is checked against the secret VoxPria issues.',
+				name: 'registrationNotice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				required: true,
+				default: ['call.completed'],
+				options: WEBHOOK_EVENTS,
+				description: 'The VoxPria events that start this workflow',
+			},
+			{
+				displayName:
+					'Signature checking is off: anyone who learns this webhook URL can start this workflow with made-up data. Turn it back on unless you are debugging.',
+				name: 'unsafeNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: {
+					show: {
+						'/options.skipSignatureCheck': [true],
+					},
+				},
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add option',
+				default: {},
+				options: [
+					{
+						displayName: 'Additional Events',
+						name: 'additionalEvents',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. call.transferred, campaign.resumed',
+						description:
+							'Comma-separated names of further events to subscribe to, for events VoxPria adds after this node was released',
+					},
+					{
+						displayName: 'Allow HTTP URL',
+						name: 'allowHttp',
+						type: 'boolean',
+						default: false,
+						description:
+							"Whether to register n8n's webhook URL even when it is not HTTPS. VoxPria delivers only to HTTPS: use this with a local sandbox only.",
+					},
+					{
+						displayName: 'Ignore Duplicates',
+						name: 'ignoreDuplicates',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether to start the workflow only once when VoxPria delivers the same event again (it retries deliveries)',
+						hint: `The node remembers the last ${MAX_ENTRIES.toLocaleString('en')} deliveries within the replay window. A copy of a delivery it had to forget is refused, never run twice.`,
+					},
+					{
+						displayName: 'Include Headers',
+						name: 'includeHeaders',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to add the request headers to the output under "headers". Signature, authorization and cookie headers show as [redacted].',
+					},
+					{
+						displayName: 'Replay Window (Hours)',
+						name: 'replayWindowHours',
+						type: 'number',
+						typeOptions: { minValue: 1, maxValue: 720 },
+						default: DEFAULT_REPLAY_WINDOW_HOURS,
+						description:
+							'Deliveries whose signed timestamp is older than this are refused. It must cover the time VoxPria keeps retrying a delivery.',
+					},
+					{
+						displayName: 'Skip Signature Check',
+						name: 'skipSignatureCheck',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to accept deliveries without checking their signature and timestamp. Unsafe: only for debugging.',
+					},
+				],
+			},
+		],
+	};
 
 	webhookMethods = {
 		default: {
@@ -84,7 +219,9 @@ export class VoxPriaTrigger implements INodeType {
 				const state = triggerState(triggerScope(this));
 				const loaded = readRegistration(stored);
 				const newest = observeRegistration(state, loaded);
-				const ids = [...new Set([loaded?.webhookId, newest?.webhookId].filter((id): id is string => !!id))];
+				const ids = [
+					...new Set([loaded?.webhookId, newest?.webhookId].filter((id): id is string => !!id)),
+				];
 				// Static data lost: find what this URL may still have at VoxPria.
 				if (ids.length === 0) ids.push(...(await removeRegistrationsFor(this, webhookUrlOf(this))));
 				else for (const webhookId of ids) await deleteRemote(this, webhookId);
@@ -92,7 +229,9 @@ export class VoxPriaTrigger implements INodeType {
 				observeRegistration(state, { removedAt: Date.now() });
 				writeLines(this.logger, state.refusals.flush());
 				if (ids.length > 0) {
-					this.logger.info(`VoxPria Trigger removed webhook ${ids.join(', ')} ${describeTrigger(this)}`);
+					this.logger.info(
+						`VoxPria Trigger removed webhook ${ids.join(', ')} ${describeTrigger(this)}`,
+					);
 				}
 				return true;
 			},
@@ -122,11 +261,18 @@ export class VoxPriaTrigger implements INodeType {
 			},
 			{
 				// The registration this request loaded, and a newer one this process knows of.
-				secrets: [...new Set([loaded?.secret, newest?.secret].filter((secret): secret is string => !!secret))],
+				secrets: [
+					...new Set(
+						[loaded?.secret, newest?.secret].filter((secret): secret is string => !!secret),
+					),
+				],
 				events: selectedEvents(this),
 				skipSignatureCheck: options.skipSignatureCheck === true,
 				memory,
-				windowMs: (Number.isFinite(windowHours) && windowHours > 0 ? windowHours : DEFAULT_REPLAY_WINDOW_HOURS) * 3_600_000,
+				windowMs:
+					(Number.isFinite(windowHours) && windowHours > 0
+						? windowHours
+						: DEFAULT_REPLAY_WINDOW_HOURS) * 3_600_000,
 				now,
 			},
 		);
@@ -134,13 +280,21 @@ export class VoxPriaTrigger implements INodeType {
 
 		if (!verdict.accepted) {
 			if (verdict.reason) {
-				writeLines(this.logger, state.refusals.note(verdict as Required<typeof verdict>, requestFacts(this, parsedBody), now));
+				writeLines(
+					this.logger,
+					state.refusals.note(
+						verdict as Required<typeof verdict>,
+						requestFacts(this, parsedBody),
+						now,
+					),
+				);
 			}
 			if (verdict.secretMismatch) await healIfOutdated(this, state, stored, newest, now);
 			else if (verdict.signed) saveNewestKnown(stored, state, loaded, memory);
 			// Nothing to run: answer here, so n8n records no execution.
 			const response = this.getResponseObject();
-			for (const [name, value] of Object.entries(verdict.headers ?? {})) response.setHeader(name, value);
+			for (const [name, value] of Object.entries(verdict.headers ?? {}))
+				response.setHeader(name, value);
 			response.status(verdict.status).json(verdict.body);
 			return { noWebhookResponse: true };
 		}
@@ -148,7 +302,10 @@ export class VoxPriaTrigger implements INodeType {
 		if (memory) rememberUntilRecorded(this, stored, state, memory, verdict.key);
 		else saveNewestKnown(stored, state, loaded, undefined);
 		// n8n answers (an empty 200) once the execution is recorded, before it runs.
-		const item = deliveryItem(verdict.payload, options.includeHeaders === true ? headers : undefined);
+		const item = deliveryItem(
+			verdict.payload,
+			options.includeHeaders === true ? headers : undefined,
+		);
 		return { workflowData: [[item]] };
 	}
 }

@@ -59,7 +59,14 @@ const SHAPE = 'a VoxPria delivery is a JSON object with "event", "timestamp" and
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 function refuse(status: number, reason: string, detail: string, signed: boolean): Refused {
-	return { accepted: false, status, body: { error: `${reason}: ${detail}` }, reason, detail, signed };
+	return {
+		accepted: false,
+		status,
+		body: { error: `${reason}: ${detail}` },
+		reason,
+		detail,
+		signed,
+	};
 }
 
 /** JSON.parse of UTF-8 text without a byte-order mark, or undefined. */
@@ -93,8 +100,10 @@ function readPayload(delivery: Delivery, signedText: string | undefined): IDataO
 		body = parseUtf8(rawBody);
 		if (body === undefined) return `The body is not JSON: ${SHAPE}`;
 	} else return `The body is empty: ${SHAPE}`;
-	if (!body || typeof body !== 'object' || Array.isArray(body)) return `The body is not a JSON object: ${SHAPE}`;
-	if (typeof (body as IDataObject).event !== 'string') return `The body has no "event" name: ${SHAPE}`;
+	if (!body || typeof body !== 'object' || Array.isArray(body))
+		return `The body is not a JSON object: ${SHAPE}`;
+	if (typeof (body as IDataObject).event !== 'string')
+		return `The body has no "event" name: ${SHAPE}`;
 	return body as IDataObject;
 }
 
@@ -139,7 +148,12 @@ export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict
 		let reason = '';
 		let wellFormed = false;
 		for (const secret of rules.secrets) {
-			const check = verifySignature(delivery.signatureHeader, delivery.rawBody, delivery.parsedBody, secret);
+			const check = verifySignature(
+				delivery.signatureHeader,
+				delivery.rawBody,
+				delivery.parsedBody,
+				secret,
+			);
 			if (check.valid) {
 				digest = check.digest;
 				signedText = check.signed;
@@ -164,7 +178,12 @@ export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict
 	const event = payload.event as string;
 	if (!rules.events.includes(event)) {
 		// 200 so that VoxPria does not retry an event this workflow does not want.
-		return { accepted: false, status: 200, body: { received: true, ignored: `event ${event} is not selected` }, signed };
+		return {
+			accepted: false,
+			status: 200,
+			body: { received: true, ignored: `event ${event} is not selected` },
+			signed,
+		};
 	}
 
 	let at = readTimestamp(payload.timestamp);
@@ -200,10 +219,18 @@ export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict
 		memory.expire(rules.now - rules.windowMs);
 		switch (memory.recall(key, at, undated)) {
 			case 'recorded':
-				return { ...refuse(200, 'duplicate', 'this delivery already started an execution', signed), body: { received: true, duplicate: true } };
+				return {
+					...refuse(200, 'duplicate', 'this delivery already started an execution', signed),
+					body: { received: true, duplicate: true },
+				};
 			case 'pending':
 				return {
-					...refuse(409, 'duplicate in progress', 'a copy of this delivery is still being recorded; retry later', signed),
+					...refuse(
+						409,
+						'duplicate in progress',
+						'a copy of this delivery is still being recorded; retry later',
+						signed,
+					),
 					headers: { 'Retry-After': String(PENDING_RETRY_AFTER_S) },
 				};
 			case 'belowFloor':

@@ -1,3 +1,7 @@
+import { decodeMemory, type DecodedMemory, type DeliveryKey, encodeMemory } from './savedMemory';
+
+export { deliveryKey, KEY_BYTES, type DeliveryKey } from './savedMemory';
+
 /**
  * Remembers accepted deliveries so that neither VoxPria's retries nor a captured delivery start a
  * second execution. The rules (README, "Security"):
@@ -16,19 +20,6 @@
  */
 
 export const MAX_ENTRIES = 1_000;
-/**
- * Keys are a 40-bit prefix of the delivery's HMAC, and a delivery matches an entry only with the
- * same signed timestamp too: a false match needs two deliveries with the same timestamp and the
- * same 40 bits, about one in 10^11 even with 10 deliveries a second.
- */
-export const KEY_BYTES = 5;
-
-/** A number, not a string: 40 bits fit a double exactly, and number-keyed maps are faster. */
-export type DeliveryKey = number;
-
-export function deliveryKey(digest: Buffer): DeliveryKey {
-	return digest.readUIntBE(0, KEY_BYTES);
-}
 
 /** What the memory knows about a delivery. */
 export type Recall = 'new' | 'recorded' | 'pending' | 'belowFloor';
@@ -41,8 +32,6 @@ interface Entry {
 	/** Saved by 0.1.0, which kept the time received, not the signed timestamp. */
 	legacy?: boolean;
 }
-
-const FORMAT = '2';
 
 export class DeliveryMemory {
 	private readonly entries = new Map<DeliveryKey, Entry>();
@@ -75,7 +64,8 @@ export class DeliveryMemory {
 	/** `anyTime`: match on the key alone (deliveries without a timestamp, unsigned). */
 	recall(key: DeliveryKey, at: number, anyTime = false): Recall {
 		const entry = this.entries.get(key);
-		if (entry && (entry.at === at || entry.legacy || anyTime)) return entry.recorded ? 'recorded' : 'pending';
+		if (entry && (entry.at === at || entry.legacy || anyTime))
+			return entry.recorded ? 'recorded' : 'pending';
 		return at <= this.floorAt ? 'belowFloor' : 'new';
 	}
 
@@ -158,14 +148,12 @@ export class DeliveryMemory {
 	}
 
 	/**
-	 * The form kept in static data: recorded deliveries (plus `alsoKey`, the delivery whose own save
-	 * this is) and the floor, packed: "2.<unit>.<floor>.<first timestamp>.<entries>", numbers in
-	 * base 36, entries as base64url of (varint time since the previous entry, 5 key bytes), oldest
-	 * first. The unit is seconds ("s") when every timestamp is a whole second, as in VoxPria's
-	 * examples, else ms ("m"): 8 to 10 characters an entry.
+	 * The form kept in static data (savedMemory.ts): the floor and the recorded deliveries, plus
+	 * `alsoKey`, the delivery whose own save this is.
 	 */
 	toSaved(alsoKey?: DeliveryKey): string {
-		if (this.cached?.version === this.version && this.cached.alsoKey === alsoKey) return this.cached.text;
+		if (this.cached?.version === this.version && this.cached.alsoKey === alsoKey)
+			return this.cached.text;
 		const included: Entry[] = [];
 		let wholeSeconds = true;
 		for (let index = this.head; index < this.order.length; index++) {
@@ -175,22 +163,7 @@ export class DeliveryMemory {
 			included.push(entry);
 			if (entry.at % 1000 !== 0) wholeSeconds = false;
 		}
-		const unit = wholeSeconds ? 1000 : 1;
-		const packed = Buffer.allocUnsafe(included.length * (KEY_BYTES + 8));
-		let offset = 0;
-		let previous = included[0]?.at ?? 0;
-		for (const entry of included) {
-			offset = writeVarint(packed, offset, (entry.at - previous) / unit);
-			offset = packed.writeUIntBE(entry.key, offset, KEY_BYTES);
-			previous = entry.at;
-		}
-		const text = [
-			FORMAT,
-			wholeSeconds ? 's' : 'm',
-			this.floorAt.toString(36),
-			included.length ? included[0].at.toString(36) : '',
-			packed.toString('base64url', 0, offset),
-		].join('.');
+		const text = encodeMemory(this.floorAt, included, wholeSeconds);
 		this.cached = { version: this.version, alsoKey, text };
 		return text;
 	}
@@ -216,7 +189,10 @@ export class DeliveryMemory {
 
 	/** Skips forgotten entries at the head. */
 	private compact(): void {
-		while (this.head < this.order.length && this.entries.get(this.order[this.head].key) !== this.order[this.head]) {
+		while (
+			this.head < this.order.length &&
+			this.entries.get(this.order[this.head].key) !== this.order[this.head]
+		) {
 			this.head++;
 		}
 		if (this.head > this.maxEntries) {
@@ -233,65 +209,4 @@ export class DeliveryMemory {
 		}
 		this.head++;
 	}
-}
-
-function writeVarint(buffer: Buffer, offset: number, value: number): number {
-	let rest = Math.max(0, Math.floor(value));
-	do {
-		let byte = rest % 128;
-		rest = Math.floor(rest / 128);
-		if (rest > 0) byte |= 128;
-		buffer[offset++] = byte;
-	} while (rest > 0);
-	return offset;
-}
-
-interface DecodedMemory {
-	floor: number;
-	entries: Array<[key: DeliveryKey, at: number]>;
-	legacy?: boolean;
-}
-
-/** 0.1.0 kept "<12-byte key in base64url>.<seconds received, base 36>" strings. */
-const LEGACY_ENTRY = /^([A-Za-z0-9_-]{16})\.([0-9a-z]{1,8})$/;
-
-/** Reads what toSaved() wrote, or 0.1.0's list; undefined for anything else. */
-export function decodeMemory(saved: unknown): DecodedMemory | undefined {
-	if (Array.isArray(saved)) {
-		const entries: Array<[DeliveryKey, number]> = [];
-		for (const item of saved) {
-			const match = typeof item === 'string' ? LEGACY_ENTRY.exec(item) : null;
-			if (!match) continue;
-			entries.push([Buffer.from(match[1], 'base64url').readUIntBE(0, KEY_BYTES), parseInt(match[2], 36) * 1000]);
-		}
-		return { floor: 0, entries, legacy: true };
-	}
-	if (typeof saved !== 'string') return undefined;
-	const [format, unitText, floorText, firstText, packed] = saved.split('.');
-	if (format !== FORMAT || packed === undefined || (unitText !== 's' && unitText !== 'm')) return undefined;
-	const unit = unitText === 's' ? 1000 : 1;
-	const floor = parseInt(floorText, 36);
-	if (!Number.isFinite(floor)) return undefined;
-	const entries: Array<[DeliveryKey, number]> = [];
-	if (packed === '') return { floor, entries };
-	const bytes = Buffer.from(packed, 'base64url');
-	let at = parseInt(firstText, 36);
-	if (!Number.isFinite(at)) return undefined;
-	let offset = 0;
-	while (offset < bytes.length) {
-		let delta = 0;
-		let scale = 1;
-		for (;;) {
-			if (offset >= bytes.length) return undefined;
-			const byte = bytes[offset++];
-			delta += (byte & 127) * scale;
-			scale *= 128;
-			if (byte < 128) break;
-		}
-		if (offset + KEY_BYTES > bytes.length) return undefined;
-		at += delta * unit;
-		entries.push([bytes.readUIntBE(offset, KEY_BYTES), at]);
-		offset += KEY_BYTES;
-	}
-	return { floor, entries };
 }

@@ -9,7 +9,12 @@ import {
 	selectedEvents,
 	webhookUrlOf,
 } from './registration';
-import { readSavedMemory, saveAfterRequest, type Registration, type StoredNodeData } from './storedState';
+import {
+	readSavedMemory,
+	saveAfterRequest,
+	type Registration,
+	type StoredNodeData,
+} from './storedState';
 
 /** A signature failure makes this process ask VoxPria at most this often... */
 export const STALE_CHECK_INTERVAL_MS = 60_000;
@@ -47,7 +52,10 @@ export async function healIfOutdated(
 			state.suspect = undefined;
 			return;
 		}
-		const ids = foreign.map((webhook) => webhook.webhookId).sort().join(', ');
+		const ids = foreign
+			.map((webhook) => webhook.webhookId)
+			.sort()
+			.join(', ');
 		if (state.suspect?.webhookIds !== ids) {
 			state.suspect = { webhookIds: ids, since: now };
 			context.logger.warn(

@@ -1,8 +1,10 @@
 import type { IDataObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { eventList } from '../VoxPria/shared/events';
-import { listAll, voxPriaRequest } from '../VoxPria/shared/transport';
+import { eventList } from '../shared/events';
+import { asNodeError } from '../shared/errors';
+import { listAll } from '../shared/paging';
+import { voxPriaRequest } from '../shared/transport';
 import type { Registration } from './storedState';
 
 /** The trigger's registration at VoxPria: making, checking and removing it. */
@@ -28,7 +30,11 @@ export function sameEvents(a: unknown, b: string[]): boolean {
 
 export function webhookUrlOf(context: Context): string {
 	const url = context.getNodeWebhookUrl('default');
-	if (!url) throw new NodeOperationError(context.getNode(), 'n8n did not provide a webhook URL for this node');
+	if (!url)
+		throw new NodeOperationError(
+			context.getNode(),
+			'n8n did not provide a webhook URL for this node',
+		);
 	return url;
 }
 
@@ -51,22 +57,32 @@ export function describeTrigger(context: Context): string {
 }
 
 async function listWebhooks(context: Context): Promise<RemoteWebhook[]> {
-	const records = await listAll.call(context as IHookFunctions, '/webhooks', { idField: 'webhookId' });
+	const records = await listAll.call(context as IHookFunctions, '/webhooks', {
+		idField: 'webhookId',
+	});
 	return records as unknown as RemoteWebhook[];
 }
 
 /** Deletes one registration; "already gone" is what we wanted. */
 export async function deleteRemote(context: Context, webhookId: string): Promise<void> {
 	try {
-		await voxPriaRequest.call(context as IHookFunctions, 'DELETE', `/webhooks/${encodeURIComponent(webhookId)}`);
+		await voxPriaRequest.call(
+			context as IHookFunctions,
+			'DELETE',
+			`/webhooks/${encodeURIComponent(webhookId)}`,
+		);
 	} catch (error) {
 		if (error instanceof NodeApiError && error.httpCode === '404') return;
-		throw error;
+		throw asNodeError(context.getNode(), error);
 	}
 }
 
 /** Removes every registration that points at `url` (none of them has a secret we hold). */
-export async function removeRegistrationsFor(context: Context, url: string, keep?: string): Promise<string[]> {
+export async function removeRegistrationsFor(
+	context: Context,
+	url: string,
+	keep?: string,
+): Promise<string[]> {
 	const removed: string[] = [];
 	for (const webhook of await listWebhooks(context)) {
 		if (webhook.url === url && webhook.webhookId !== keep) {
@@ -89,7 +105,8 @@ export async function removeStaleRegistrations(
 	events: string[],
 ): Promise<{ current: boolean; removed: string[] }> {
 	const webhooks = await listWebhooks(context);
-	const mine = registration && webhooks.find((webhook) => webhook.webhookId === registration.webhookId);
+	const mine =
+		registration && webhooks.find((webhook) => webhook.webhookId === registration.webhookId);
 	const forThisUrl = webhooks.filter((webhook) => webhook.url === url);
 	const current =
 		mine !== undefined &&
@@ -106,7 +123,11 @@ export async function removeStaleRegistrations(
 }
 
 /** Registers `url` for `events` at VoxPria and answers the registration with its secret. */
-export async function registerWebhook(context: Context, url: string, events: string[]): Promise<Registration> {
+export async function registerWebhook(
+	context: Context,
+	url: string,
+	events: string[],
+): Promise<Registration> {
 	let created: IDataObject;
 	try {
 		created = (await voxPriaRequest.call(context as IHookFunctions, 'POST', '/webhooks', {
@@ -118,10 +139,11 @@ export async function registerWebhook(context: Context, url: string, events: str
 			try {
 				await removeRegistrationsFor(context, url);
 			} catch (cleanupError) {
-				error.description = `${error.description ?? ''} A registration for ${url} may remain at VoxPria (${(cleanupError as Error).message}); the next activation removes it.`.trim();
+				error.description =
+					`${error.description ?? ''} A registration for ${url} may remain at VoxPria (${(cleanupError as Error).message}); the next activation removes it.`.trim();
 			}
 		}
-		throw error;
+		throw asNodeError(context.getNode(), error);
 	}
 
 	const webhookId = typeof created?.webhookId === 'string' ? created.webhookId : undefined;
@@ -148,6 +170,7 @@ export async function findOutdated(
 	url: string,
 ): Promise<RemoteWebhook[] | undefined> {
 	const forThisUrl = (await listWebhooks(context)).filter((webhook) => webhook.url === url);
-	if (known && forThisUrl.some((webhook) => webhook.webhookId === known.webhookId)) return undefined;
+	if (known && forThisUrl.some((webhook) => webhook.webhookId === known.webhookId))
+		return undefined;
 	return forThisUrl;
 }

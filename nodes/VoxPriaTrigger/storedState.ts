@@ -15,7 +15,13 @@ export interface Registration {
 	registeredAt: number;
 }
 
-const REGISTRATION_FIELDS = ['webhookId', 'secret', 'webhookUrl', 'events', 'registeredAt'] as const;
+const REGISTRATION_FIELDS = [
+	'webhookId',
+	'secret',
+	'webhookUrl',
+	'events',
+	'registeredAt',
+] as const;
 const MEMORY_FIELD = 'seen';
 
 export type StoredNodeData = IDataObject;
@@ -26,7 +32,12 @@ export function storedNodeData(context: IHookFunctions | IWebhookFunctions): Sto
 
 export function readRegistration(stored: StoredNodeData): Registration | undefined {
 	const { webhookId, secret, webhookUrl, events, registeredAt } = stored;
-	if (typeof webhookId !== 'string' || webhookId === '' || typeof secret !== 'string' || secret === '') {
+	if (
+		typeof webhookId !== 'string' ||
+		webhookId === '' ||
+		typeof secret !== 'string' ||
+		secret === ''
+	) {
 		return undefined;
 	}
 	return {
@@ -34,7 +45,8 @@ export function readRegistration(stored: StoredNodeData): Registration | undefin
 		secret,
 		webhookUrl: typeof webhookUrl === 'string' ? webhookUrl : '',
 		events: Array.isArray(events) ? events.map(String) : [],
-		registeredAt: typeof registeredAt === 'number' && Number.isFinite(registeredAt) ? registeredAt : 0,
+		registeredAt:
+			typeof registeredAt === 'number' && Number.isFinite(registeredAt) ? registeredAt : 0,
 	};
 }
 
@@ -43,14 +55,21 @@ export function readSavedMemory(stored: StoredNodeData): unknown {
 }
 
 /** Writes a registration (or none) and the saved memory into `target`, dropping what it replaces. */
-function applyTo(target: IDataObject, registration: Registration | undefined, savedMemory: unknown): void {
+function applyTo(
+	target: IDataObject,
+	registration: Registration | undefined,
+	savedMemory: unknown,
+): void {
 	for (const field of [...REGISTRATION_FIELDS, MEMORY_FIELD]) delete target[field];
 	if (registration) Object.assign(target, registration);
 	if (savedMemory !== undefined) target[MEMORY_FIELD] = savedMemory as IDataObject[string];
 }
 
 /** For create() and delete(): n8n saves the node's static data after they return. */
-export function storeRegistration(stored: StoredNodeData, registration: Registration | undefined): void {
+export function storeRegistration(
+	stored: StoredNodeData,
+	registration: Registration | undefined,
+): void {
 	applyTo(stored, registration, stored[MEMORY_FIELD]);
 }
 
@@ -86,9 +105,9 @@ export function saveAfterRequest(
 	markChanged(stored);
 }
 
-/** Any write through n8n's static-data proxy sets its "changed" mark. */
+/** Any write through n8n's static-data proxy sets its "changed" mark; this one changes nothing. */
 function markChanged(stored: StoredNodeData): void {
-	stored[MEMORY_FIELD] = stored[MEMORY_FIELD];
+	Reflect.set(stored, MEMORY_FIELD, stored[MEMORY_FIELD]);
 }
 
 const MARK_DELAYS_MS = [0, 0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000];
@@ -104,7 +123,10 @@ export const RECORDING_DEADLINE_MS = MARK_DELAYS_MS.reduce((sum, delay) => sum +
  * turns, until `finished`, gets the memory saved. Resolves when finished, or after
  * RECORDING_DEADLINE_MS.
  */
-export async function keepMarkedUntilSaved(stored: StoredNodeData, finished: () => boolean): Promise<void> {
+export async function keepMarkedUntilSaved(
+	stored: StoredNodeData,
+	finished: () => boolean,
+): Promise<void> {
 	for (const delay of MARK_DELAYS_MS) {
 		await sleep(delay);
 		if (finished()) return;

@@ -55,7 +55,11 @@ export function verifySignature(
 	}
 	const value = header.trim();
 	if (!value.startsWith(PREFIX)) {
-		return { valid: false, reason: 'X-Voxpria-Signature must start with sha256=', wellFormed: false };
+		return {
+			valid: false,
+			reason: 'X-Voxpria-Signature must start with sha256=',
+			wellFormed: false,
+		};
 	}
 	const hex = value.slice(PREFIX.length);
 	if (!HEX_DIGEST.test(hex)) {

@@ -4,9 +4,9 @@ import {
 	DeliveryMemory,
 	KEY_BYTES,
 	MAX_ENTRIES,
-	decodeMemory,
 	deliveryKey,
 } from '../../../nodes/VoxPriaTrigger/deliveryMemory';
+import { decodeMemory } from '../../../nodes/VoxPriaTrigger/savedMemory';
 
 const key = (n: number) => deliveryKey(createHash('sha256').update(String(n)).digest());
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
@@ -74,7 +74,8 @@ describe('DeliveryMemory', () => {
 			}
 		}
 		// ...and each of those, replayed once more, is refused: below the floor or recorded.
-		for (let n = 0; n < MAX_ENTRIES * 3; n++) expect(memory.recall(key(n), T0 + n * 1000)).not.toBe('new');
+		for (let n = 0; n < MAX_ENTRIES * 3; n++)
+			expect(memory.recall(key(n), T0 + n * 1000)).not.toBe('new');
 	});
 
 	it('expires by timestamp without raising the floor', () => {
@@ -108,7 +109,10 @@ describe('DeliveryMemory', () => {
 		}
 		const saved = precise.toSaved();
 		expect(saved.length / MAX_ENTRIES).toBeLessThan(9.5);
-		expect(decodeMemory(saved)?.entries[MAX_ENTRIES - 1]).toEqual([key(MAX_ENTRIES - 1), T0 + 999 * 1537 + (999 % 7)]);
+		expect(decodeMemory(saved)?.entries[MAX_ENTRIES - 1]).toEqual([
+			key(MAX_ENTRIES - 1),
+			T0 + 999 * 1537 + (999 % 7),
+		]);
 	});
 
 	it('matches a delivery only with its own timestamp too', () => {
@@ -152,7 +156,8 @@ describe('DeliveryMemory', () => {
 
 	it('ignores a saved memory it cannot read', () => {
 		const memory = new DeliveryMemory();
-		for (const bad of [undefined, null, 42, 'x', '2.zz', '2.0.1.!!!', { seen: [] }]) memory.merge(bad);
+		for (const bad of [undefined, null, 42, 'x', '2.zz', '2.0.1.!!!', { seen: [] }])
+			memory.merge(bad);
 		expect(memory.size).toBe(0);
 		expect(memory.floor).toBe(0);
 	});

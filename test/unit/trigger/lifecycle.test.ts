@@ -97,7 +97,12 @@ describe('VoxPria Trigger registration lifecycle', () => {
 		});
 
 		it('fails with the same message on 403 (key without the webhooks scope)', async () => {
-			await sandbox.addFault({ method: 'GET', path: '/api/v1/webhooks', status: 403, body: { success: false, error: 'Missing scope: webhooks' } });
+			await sandbox.addFault({
+				method: 'GET',
+				path: '/api/v1/webhooks',
+				status: 403,
+				body: { success: false, error: 'Missing scope: webhooks' },
+			});
 			await expect(triggerLifecycle(setup).activate()).rejects.toThrow(
 				'VoxPria rejected the API key (check the credential; keys need the webhooks scope)',
 			);
@@ -139,7 +144,12 @@ describe('VoxPria Trigger registration lifecycle', () => {
 		});
 
 		it('fails clearly on a server error and leaves no half-made state', async () => {
-			await sandbox.addFault({ method: 'POST', path: '/api/v1/webhooks', status: 500, body: { success: false, error: 'boom' } });
+			await sandbox.addFault({
+				method: 'POST',
+				path: '/api/v1/webhooks',
+				status: 500,
+				body: { success: false, error: 'boom' },
+			});
 			await expect(triggerLifecycle(setup).activate()).rejects.toThrow(
 				'VoxPria had a server error (HTTP 500); try again in a few minutes',
 			);
@@ -149,7 +159,12 @@ describe('VoxPria Trigger registration lifecycle', () => {
 
 		it('removes a registration VoxPria made even though its answer never arrived', async () => {
 			// The request is served (the webhook is created) but the connection dies before the answer.
-			await sandbox.addFault({ method: 'POST', path: '/api/v1/webhooks', destroy: true, afterHandler: true });
+			await sandbox.addFault({
+				method: 'POST',
+				path: '/api/v1/webhooks',
+				destroy: true,
+				afterHandler: true,
+			});
 			await expect(triggerLifecycle(setup).activate()).rejects.toThrow(/Could not reach VoxPria/);
 			expect(await remote()).toEqual([]);
 		});
@@ -159,7 +174,15 @@ describe('VoxPria Trigger registration lifecycle', () => {
 				method: 'POST',
 				path: '/api/v1/webhooks',
 				status: 201,
-				body: { success: true, data: { webhookId: 'wh_nosecret', url: PRODUCTION_URL, events: ['call.completed'], active: true } },
+				body: {
+					success: true,
+					data: {
+						webhookId: 'wh_nosecret',
+						url: PRODUCTION_URL,
+						events: ['call.completed'],
+						active: true,
+					},
+				},
 			});
 			await expect(triggerLifecycle(setup).activate()).rejects.toThrow(
 				"VoxPria's answer to registering the webhook lacks the signing secret",
@@ -253,7 +276,11 @@ describe('VoxPria Trigger registration lifecycle', () => {
 			await fetch(`${sandbox.url}/api/v1/webhooks`, {
 				method: 'POST',
 				headers: { authorization: `Bearer ${sandbox.apiKey}`, 'content-type': 'application/json' },
-				body: JSON.stringify({ url: PRODUCTION_URL, events: ['call.completed', 'call.failed'], active: true }),
+				body: JSON.stringify({
+					url: PRODUCTION_URL,
+					events: ['call.completed', 'call.failed'],
+					active: true,
+				}),
 			});
 			expect(await remote()).toHaveLength(2);
 			await lifecycle.activate();
@@ -261,25 +288,37 @@ describe('VoxPria Trigger registration lifecycle', () => {
 			expect(registration()!.webhookId).toBe((await remote())[0].webhookId);
 		});
 
-		it.each(['honour', 'cap', 'ignore'] as const)('finds its registration among many when the list paging mode is %s', async (mode) => {
-			await sandbox.seed({
-				webhooks: Array.from({ length: 60 }, (_, index) => ({
-					url: `https://elsewhere.example.com/hook/${index}`,
-					events: ['call.completed'],
-					active: true,
-				})),
-			});
-			await sandbox.setPaging({ mode, cap: 7 });
-			const lifecycle = triggerLifecycle(setup);
-			await lifecycle.create();
-			await expect(lifecycle.checkExists()).resolves.toBe(true);
-			expect((await remote()).filter((webhook) => webhook.url === PRODUCTION_URL)).toHaveLength(1);
-		});
+		it.each(['honour', 'cap', 'ignore'] as const)(
+			'finds its registration among many when the list paging mode is %s',
+			async (mode) => {
+				await sandbox.seed({
+					webhooks: Array.from({ length: 60 }, (_, index) => ({
+						url: `https://elsewhere.example.com/hook/${index}`,
+						events: ['call.completed'],
+						active: true,
+					})),
+				});
+				await sandbox.setPaging({ mode, cap: 7 });
+				const lifecycle = triggerLifecycle(setup);
+				await lifecycle.create();
+				await expect(lifecycle.checkExists()).resolves.toBe(true);
+				expect((await remote()).filter((webhook) => webhook.url === PRODUCTION_URL)).toHaveLength(
+					1,
+				);
+			},
+		);
 
 		it('lets activation fail with the API message when the list call is rejected', async () => {
 			await triggerLifecycle(setup).create();
-			await sandbox.addFault({ method: 'GET', path: '/api/v1/webhooks', status: 401, body: { success: false, error: 'Invalid API key' } });
-			await expect(triggerLifecycle(setup).checkExists()).rejects.toThrow('VoxPria rejected the API key');
+			await sandbox.addFault({
+				method: 'GET',
+				path: '/api/v1/webhooks',
+				status: 401,
+				body: { success: false, error: 'Invalid API key' },
+			});
+			await expect(triggerLifecycle(setup).checkExists()).rejects.toThrow(
+				'VoxPria rejected the API key',
+			);
 		});
 	});
 
@@ -296,7 +335,12 @@ describe('VoxPria Trigger registration lifecycle', () => {
 			const lifecycle = triggerLifecycle(setup);
 			await lifecycle.create();
 			const { webhookId } = registration() as { webhookId: string };
-			await sandbox.addFault({ method: 'DELETE', path: `/api/v1/webhooks/${webhookId}`, status: 404, body: { success: false, error: 'Webhook not found' } });
+			await sandbox.addFault({
+				method: 'DELETE',
+				path: `/api/v1/webhooks/${webhookId}`,
+				status: 404,
+				body: { success: false, error: 'Webhook not found' },
+			});
 			await expect(lifecycle.delete()).resolves.toBe(true);
 			expect(registration()).toEqual({});
 		});
@@ -305,10 +349,19 @@ describe('VoxPria Trigger registration lifecycle', () => {
 			const lifecycle = triggerLifecycle(setup);
 			await lifecycle.create();
 			const { webhookId } = registration() as { webhookId: string };
-			await sandbox.addFault({ method: 'DELETE', path: `/api/v1/webhooks/${webhookId}`, status: 500, body: { success: false, error: 'database down' } });
-			const error = await lifecycle.delete().catch((caught: Error & { httpCode?: string; description?: string }) => caught);
+			await sandbox.addFault({
+				method: 'DELETE',
+				path: `/api/v1/webhooks/${webhookId}`,
+				status: 500,
+				body: { success: false, error: 'database down' },
+			});
+			const error = await lifecycle
+				.delete()
+				.catch((caught: Error & { httpCode?: string; description?: string }) => caught);
 			expect(error).toMatchObject({ name: 'NodeApiError', httpCode: '500' });
-			expect((error as Error).message).toBe('VoxPria had a server error (HTTP 500); try again in a few minutes');
+			expect((error as Error).message).toBe(
+				'VoxPria had a server error (HTTP 500); try again in a few minutes',
+			);
 			expect((error as { description?: string }).description).toContain('database down');
 			expect(registration()!.webhookId).toBe(webhookId);
 			// The next deactivation succeeds and leaves nothing behind.
@@ -327,7 +380,12 @@ describe('VoxPria Trigger registration lifecycle', () => {
 			const lifecycle = triggerLifecycle(setup);
 			await lifecycle.create();
 			const { secret, webhookId } = registration() as { secret: string; webhookId: string };
-			await sandbox.addFault({ method: 'DELETE', path: `/api/v1/webhooks/${webhookId}`, status: 500, body: { success: false, error: 'nope' } });
+			await sandbox.addFault({
+				method: 'DELETE',
+				path: `/api/v1/webhooks/${webhookId}`,
+				status: 500,
+				body: { success: false, error: 'nope' },
+			});
 			const error = await lifecycle.delete().catch((caught: unknown) => caught);
 			const text = JSON.stringify(error, Object.getOwnPropertyNames(error)) + String(error);
 			expect(text).not.toContain(sandbox.apiKey);

@@ -8,7 +8,7 @@
 import { request as httpRequest } from 'http';
 import type { IDataObject } from 'n8n-workflow';
 
-import { decodeMemory } from '../../../nodes/VoxPriaTrigger/deliveryMemory';
+import { decodeMemory } from '../../../nodes/VoxPriaTrigger/savedMemory';
 import type { Setup } from '../../helpers/n8n';
 import { useSandbox, type Sandbox } from '../../helpers/sandbox';
 import { type Receiver, StaticDataStore, startReceiver } from '../../helpers/webhookReceiver';
@@ -53,7 +53,12 @@ async function deliver(url: string, object: unknown, secret: string) {
 }
 
 /** Sends the headers and half the body, then waits for `meanwhile` before sending the rest. */
-async function deliverSlowly(url: string, object: unknown, secret: string, meanwhile: () => Promise<void>) {
+async function deliverSlowly(
+	url: string,
+	object: unknown,
+	secret: string,
+	meanwhile: () => Promise<void>,
+) {
 	const body = Buffer.from(JSON.stringify(object));
 	return new Promise<number>((resolve, reject) => {
 		const request = httpRequest(url, {
@@ -85,13 +90,20 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 	useSandbox((started) => (sandbox = started));
 
 	async function receiverIn(process: { harness: Harness }) {
-		const receiver = await startReceiver({ getSetup: () => setup, loadHarness: () => process.harness, store: { get: () => store } });
+		const receiver = await startReceiver({
+			getSetup: () => setup,
+			loadHarness: () => process.harness,
+			store: { get: () => store },
+		});
 		receivers.push(receiver);
 		return receiver;
 	}
 
 	/** Runs a lifecycle method the way n8n's main process does: load, run, save. */
-	async function lifecycle(process: { harness: Harness }, method: 'checkExists' | 'create' | 'delete') {
+	async function lifecycle(
+		process: { harness: Harness },
+		method: 'checkExists' | 'create' | 'delete',
+	) {
 		const staticData = store.load();
 		const result = await process.harness.triggerLifecycle({ ...setup, staticData })[method]();
 		store.saveIfChanged(staticData);
@@ -102,9 +114,9 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 	}
 	const currentSecret = () => String(store.node().secret);
 	const registrations = async () =>
-		((await sandbox.state()).webhooks as Array<{ webhookId: string; url: string; secret: string }>).filter(
-			(webhook) => webhook.url.endsWith('/webhook/hook-0000-1111/webhook'),
-		);
+		(
+			(await sandbox.state()).webhooks as Array<{ webhookId: string; url: string; secret: string }>
+		).filter((webhook) => webhook.url.endsWith('/webhook/hook-0000-1111/webhook'));
 
 	beforeEach(() => {
 		store = new StaticDataStore();
@@ -124,9 +136,15 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		const event = payload();
 		expect((await deliver(one.url, event, currentSecret())).status).toBe(200);
 		await sleep(1000);
-		expect((await deliver(two.url, event, currentSecret())).body).toEqual({ received: true, duplicate: true });
+		expect((await deliver(two.url, event, currentSecret())).body).toEqual({
+			received: true,
+			duplicate: true,
+		});
 		await sleep(9000);
-		expect((await deliver(two.url, event, currentSecret())).body).toEqual({ received: true, duplicate: true });
+		expect((await deliver(two.url, event, currentSecret())).body).toEqual({
+			received: true,
+			duplicate: true,
+		});
 		expect(one.started.length + two.started.length).toBe(1);
 	}, 30_000);
 
@@ -145,10 +163,16 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		const keys = () => decodeMemory(store.node().seen)?.entries.length;
 		expect(keys()).toBe(1);
 		// A copy of `second` reaches process one: a duplicate, and one sees the database lacks `first`.
-		expect((await deliver(one.url, second, secret)).body).toEqual({ received: true, duplicate: true });
+		expect((await deliver(one.url, second, secret)).body).toEqual({
+			received: true,
+			duplicate: true,
+		});
 		expect(keys()).toBe(2);
 		// So a copy of `first` that reaches process two is recognised.
-		expect((await deliver(two.url, first, secret)).body).toEqual({ received: true, duplicate: true });
+		expect((await deliver(two.url, first, secret)).body).toEqual({
+			received: true,
+			duplicate: true,
+		});
 		expect(one.started.length + two.started.length).toBe(2);
 	}, 30_000);
 
@@ -223,7 +247,8 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		const one = await receiverIn(newProcess());
 		await activate(main);
 		const writes = store.writes;
-		for (let n = 0; n < 50; n++) expect((await deliver(one.url, payload(), 'whsec_forged')).status).toBe(401);
+		for (let n = 0; n < 50; n++)
+			expect((await deliver(one.url, payload(), 'whsec_forged')).status).toBe(401);
 		expect(store.writes).toBe(writes);
 		expect(store.node()[NODE]).toBeUndefined();
 	});

@@ -1,7 +1,10 @@
 import { createHmac } from 'crypto';
 import fc from 'fast-check';
 
-import { MAX_RESERIALISED_BYTES, verifySignature } from '../../../nodes/VoxPriaTrigger/verifySignature';
+import {
+	MAX_RESERIALISED_BYTES,
+	verifySignature,
+} from '../../../nodes/VoxPriaTrigger/verifySignature';
 import { sign } from '../../sandbox/signing';
 
 const SECRET = 'whsec_3f9a1c0b7d2e4f6a8b1c3d5e7f9a0b2c';
@@ -9,7 +12,12 @@ const SECRET = 'whsec_3f9a1c0b7d2e4f6a8b1c3d5e7f9a0b2c';
 const payload = {
 	event: 'call.completed',
 	timestamp: '2025-02-09T12:00:00Z',
-	data: { callId: 'call_xyz789', status: 'completed', duration: 127, transcript: 'Olá! 👋\u2028Bye' },
+	data: {
+		callId: 'call_xyz789',
+		status: 'completed',
+		duration: 127,
+		transcript: 'Olá! 👋\u2028Bye',
+	},
 };
 const compact = JSON.stringify(payload);
 const pretty = JSON.stringify(payload, null, 2);
@@ -26,7 +34,14 @@ describe('verifySignature', () => {
 		const body = 'The quick brown fox jumps over the lazy dog';
 		const header = 'sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8';
 		expect(verifySignature(header, Buffer.from(body), undefined, 'key').valid).toBe(true);
-		expect(verifySignature(header.toUpperCase().replace('SHA256=', 'sha256='), Buffer.from(body), undefined, 'key').valid).toBe(true);
+		expect(
+			verifySignature(
+				header.toUpperCase().replace('SHA256=', 'sha256='),
+				Buffer.from(body),
+				undefined,
+				'key',
+			).valid,
+		).toBe(true);
 	});
 
 	it("accepts a signature over JSON.stringify of the parsed body, VoxPria's sample form", () => {
@@ -36,29 +51,83 @@ describe('verifySignature', () => {
 	});
 
 	it('rejects a signature made with another secret', () => {
-		const result = verifySignature(sign('whsec_other', compact), Buffer.from(compact), payload, SECRET);
-		expect(result).toEqual({ valid: false, reason: 'signature does not match the body', wellFormed: true });
+		const result = verifySignature(
+			sign('whsec_other', compact),
+			Buffer.from(compact),
+			payload,
+			SECRET,
+		);
+		expect(result).toEqual({
+			valid: false,
+			reason: 'signature does not match the body',
+			wellFormed: true,
+		});
 	});
 
 	it('rejects the re-serialised form when the parsed body differs from what was signed', () => {
 		const tampered = { ...payload, data: { ...payload.data, duration: 128 } };
-		const result = verifySignature(sign(SECRET, compact), Buffer.from(JSON.stringify(tampered)), tampered, SECRET);
+		const result = verifySignature(
+			sign(SECRET, compact),
+			Buffer.from(JSON.stringify(tampered)),
+			tampered,
+			SECRET,
+		);
 		expect(result.valid).toBe(false);
 	});
 
 	it.each([
 		['missing', undefined, 'missing X-Voxpria-Signature header'],
 		['empty', '', 'missing X-Voxpria-Signature header'],
-		['repeated (array)', [sign(SECRET, compact), sign(SECRET, compact)], 'more than one X-Voxpria-Signature header'],
-		['repeated (comma list)', `${sign(SECRET, compact)}, ${sign(SECRET, compact)}`, 'more than one X-Voxpria-Signature header'],
-		['without prefix', sign(SECRET, compact).slice(7), 'X-Voxpria-Signature must start with sha256='],
-		['with another scheme', `sha1=${'a'.repeat(40)}`, 'X-Voxpria-Signature must start with sha256='],
-		['with an upper-case prefix', `SHA256=${sign(SECRET, compact).slice(7)}`, 'X-Voxpria-Signature must start with sha256='],
-		['too short', sign(SECRET, compact).slice(0, -2), 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
-		['too long', `${sign(SECRET, compact)}00`, 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
-		['not hex', `sha256=${'z'.repeat(64)}`, 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
-		['base64 instead of hex', `sha256=${createHmac('sha256', SECRET).update(compact).digest('base64')}`, 'X-Voxpria-Signature must hold 64 hexadecimal characters'],
-		['a Stripe-style header', `t=1,v1=${sign(SECRET, compact).slice(7)}`, 'more than one X-Voxpria-Signature header'],
+		[
+			'repeated (array)',
+			[sign(SECRET, compact), sign(SECRET, compact)],
+			'more than one X-Voxpria-Signature header',
+		],
+		[
+			'repeated (comma list)',
+			`${sign(SECRET, compact)}, ${sign(SECRET, compact)}`,
+			'more than one X-Voxpria-Signature header',
+		],
+		[
+			'without prefix',
+			sign(SECRET, compact).slice(7),
+			'X-Voxpria-Signature must start with sha256=',
+		],
+		[
+			'with another scheme',
+			`sha1=${'a'.repeat(40)}`,
+			'X-Voxpria-Signature must start with sha256=',
+		],
+		[
+			'with an upper-case prefix',
+			`SHA256=${sign(SECRET, compact).slice(7)}`,
+			'X-Voxpria-Signature must start with sha256=',
+		],
+		[
+			'too short',
+			sign(SECRET, compact).slice(0, -2),
+			'X-Voxpria-Signature must hold 64 hexadecimal characters',
+		],
+		[
+			'too long',
+			`${sign(SECRET, compact)}00`,
+			'X-Voxpria-Signature must hold 64 hexadecimal characters',
+		],
+		[
+			'not hex',
+			`sha256=${'z'.repeat(64)}`,
+			'X-Voxpria-Signature must hold 64 hexadecimal characters',
+		],
+		[
+			'base64 instead of hex',
+			`sha256=${createHmac('sha256', SECRET).update(compact).digest('base64')}`,
+			'X-Voxpria-Signature must hold 64 hexadecimal characters',
+		],
+		[
+			'a Stripe-style header',
+			`t=1,v1=${sign(SECRET, compact).slice(7)}`,
+			'more than one X-Voxpria-Signature header',
+		],
 		['wrong value', `sha256=${'0'.repeat(64)}`, 'signature does not match the body'],
 	])('rejects a header that is %s', (_label, header, reason) => {
 		expect(verifySignature(header, Buffer.from(compact), payload, SECRET)).toEqual({
@@ -92,15 +161,25 @@ describe('verifySignature', () => {
 	});
 
 	it('tries the re-serialised form only up to its size bound, and says which text was signed', () => {
-		const big = { ...payload, data: { ...payload.data, transcript: 'x'.repeat(MAX_RESERIALISED_BYTES) } };
+		const big = {
+			...payload,
+			data: { ...payload.data, transcript: 'x'.repeat(MAX_RESERIALISED_BYTES) },
+		};
 		const prettyBig = JSON.stringify(big, null, 2);
-		expect(verifySignature(sign(SECRET, JSON.stringify(big)), Buffer.from(prettyBig), big, SECRET).valid).toBe(false);
+		expect(
+			verifySignature(sign(SECRET, JSON.stringify(big)), Buffer.from(prettyBig), big, SECRET).valid,
+		).toBe(false);
 		const result = verifySignature(sign(SECRET, compact), Buffer.from(pretty), payload, SECRET);
 		expect(result.valid && result.signed).toBe(compact);
 		// -0 and 1e999 re-serialise as 0 and null: such a body matches, and the signed text is what counts.
 		const odd = '{"event":"call.completed","n":-0,"m":1e999}';
 		const oddSigned = JSON.stringify(JSON.parse(odd));
-		const oddResult = verifySignature(sign(SECRET, oddSigned), Buffer.from(odd), JSON.parse(odd), SECRET);
+		const oddResult = verifySignature(
+			sign(SECRET, oddSigned),
+			Buffer.from(odd),
+			JSON.parse(odd),
+			SECRET,
+		);
 		expect(oddResult.valid && oddResult.signed).toBe('{"event":"call.completed","n":0,"m":null}');
 	});
 
@@ -125,38 +204,57 @@ describe('verifySignature', () => {
 
 		it('rejects a body with one byte changed', () => {
 			fc.assert(
-				fc.property(bodyArb, secretArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (bytes, secret, at, delta) => {
-					const body = Buffer.from(bytes);
-					const header = sign(secret, body);
-					const mutated = Buffer.from(body);
-					const index = at % mutated.length;
-					mutated[index] = (mutated[index] + delta) % 256;
-					return !verifySignature(header, mutated, undefined, secret).valid;
-				}),
+				fc.property(
+					bodyArb,
+					secretArb,
+					fc.nat(),
+					fc.integer({ min: 1, max: 255 }),
+					(bytes, secret, at, delta) => {
+						const body = Buffer.from(bytes);
+						const header = sign(secret, body);
+						const mutated = Buffer.from(body);
+						const index = at % mutated.length;
+						mutated[index] = (mutated[index] + delta) % 256;
+						return !verifySignature(header, mutated, undefined, secret).valid;
+					},
+				),
 				{ numRuns: 500 },
 			);
 		});
 
 		it('rejects a signature with one hex digit changed', () => {
 			fc.assert(
-				fc.property(bodyArb, secretArb, fc.integer({ min: 0, max: 63 }), fc.integer({ min: 1, max: 15 }), (bytes, secret, at, delta) => {
-					const body = Buffer.from(bytes);
-					const hex = sign(secret, body).slice(7).split('');
-					hex[at] = ((parseInt(hex[at], 16) + delta) % 16).toString(16);
-					return !verifySignature(`sha256=${hex.join('')}`, body, undefined, secret).valid;
-				}),
+				fc.property(
+					bodyArb,
+					secretArb,
+					fc.integer({ min: 0, max: 63 }),
+					fc.integer({ min: 1, max: 15 }),
+					(bytes, secret, at, delta) => {
+						const body = Buffer.from(bytes);
+						const hex = sign(secret, body).slice(7).split('');
+						hex[at] = ((parseInt(hex[at], 16) + delta) % 16).toString(16);
+						return !verifySignature(`sha256=${hex.join('')}`, body, undefined, secret).valid;
+					},
+				),
 				{ numRuns: 500 },
 			);
 		});
 
 		it('rejects a JSON body with one character changed, in raw and re-serialised form', () => {
-			const jsonArb = fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { minKeys: 1 });
+			const jsonArb = fc.dictionary(
+				fc.string({ maxLength: 12 }),
+				fc.oneof(fc.string(), fc.integer(), fc.boolean()),
+				{ minKeys: 1 },
+			);
 			fc.assert(
 				fc.property(jsonArb, secretArb, fc.nat(), (object, secret, at) => {
 					const text = JSON.stringify(object);
 					const header = sign(secret, text);
 					const index = at % text.length;
-					const mutatedText = text.slice(0, index) + String.fromCharCode(text.charCodeAt(index) ^ 1) + text.slice(index + 1);
+					const mutatedText =
+						text.slice(0, index) +
+						String.fromCharCode(text.charCodeAt(index) ^ 1) +
+						text.slice(index + 1);
 					let parsed: unknown;
 					try {
 						parsed = JSON.parse(mutatedText);

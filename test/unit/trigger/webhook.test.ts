@@ -1,7 +1,8 @@
 import { request as httpRequest } from 'http';
 import type { IDataObject } from 'n8n-workflow';
 
-import { decodeMemory, MAX_ENTRIES } from '../../../nodes/VoxPriaTrigger/deliveryMemory';
+import { MAX_ENTRIES } from '../../../nodes/VoxPriaTrigger/deliveryMemory';
+import { decodeMemory } from '../../../nodes/VoxPriaTrigger/savedMemory';
 import { forgetAllTriggerStates } from '../../../nodes/VoxPriaTrigger/processState';
 import { RECORDING_DEADLINE_MS } from '../../../nodes/VoxPriaTrigger/storedState';
 import type { Setup } from '../../helpers/n8n';
@@ -29,7 +30,6 @@ function payload(overrides: IDataObject = {}): IDataObject {
 	};
 }
 
-
 describe('VoxPria Trigger deliveries', () => {
 	let setup: Setup;
 	let store: StaticDataStore;
@@ -55,7 +55,11 @@ describe('VoxPria Trigger deliveries', () => {
 
 	beforeAll(async () => {
 		const harness = await import('../../helpers/n8n');
-		receiver = await startReceiver({ getSetup: () => setup, loadHarness: () => harness, store: { get: () => store } });
+		receiver = await startReceiver({
+			getSetup: () => setup,
+			loadHarness: () => harness,
+			store: { get: () => store },
+		});
 	});
 	afterAll(async () => {
 		await receiver.close();
@@ -98,7 +102,9 @@ describe('VoxPria Trigger deliveries', () => {
 
 	it('accepts a body signed in the re-serialised form VoxPria’s sample uses, and outputs what was signed', async () => {
 		const event = payload();
-		const answer = await deliver(JSON.stringify(event, null, 2), { 'x-voxpria-signature': sign(SECRET, JSON.stringify(event)) });
+		const answer = await deliver(JSON.stringify(event, null, 2), {
+			'x-voxpria-signature': sign(SECRET, JSON.stringify(event)),
+		});
 		expect(answer.status).toBe(200);
 		expect(receiver.started[0].items[0].json).toEqual(event);
 	});
@@ -107,11 +113,31 @@ describe('VoxPria Trigger deliveries', () => {
 		const body = JSON.stringify(payload());
 		it.each([
 			['no signature header', {}, 'Invalid signature: missing X-Voxpria-Signature header'],
-			['a wrong prefix', { 'x-voxpria-signature': sign(SECRET, body).replace('sha256=', 'sha1=') }, 'Invalid signature: X-Voxpria-Signature must start with sha256='],
-			['a wrong length', { 'x-voxpria-signature': sign(SECRET, body).slice(0, 40) }, 'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters'],
-			['non-hex characters', { 'x-voxpria-signature': `sha256=${'g'.repeat(64)}` }, 'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters'],
-			['a wrong value', { 'x-voxpria-signature': `sha256=${'a'.repeat(64)}` }, 'Invalid signature: signature does not match the body'],
-			['another secret', { 'x-voxpria-signature': sign('whsec_forged', body) }, 'Invalid signature: signature does not match the body'],
+			[
+				'a wrong prefix',
+				{ 'x-voxpria-signature': sign(SECRET, body).replace('sha256=', 'sha1=') },
+				'Invalid signature: X-Voxpria-Signature must start with sha256=',
+			],
+			[
+				'a wrong length',
+				{ 'x-voxpria-signature': sign(SECRET, body).slice(0, 40) },
+				'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters',
+			],
+			[
+				'non-hex characters',
+				{ 'x-voxpria-signature': `sha256=${'g'.repeat(64)}` },
+				'Invalid signature: X-Voxpria-Signature must hold 64 hexadecimal characters',
+			],
+			[
+				'a wrong value',
+				{ 'x-voxpria-signature': `sha256=${'a'.repeat(64)}` },
+				'Invalid signature: signature does not match the body',
+			],
+			[
+				'another secret',
+				{ 'x-voxpria-signature': sign('whsec_forged', body) },
+				'Invalid signature: signature does not match the body',
+			],
 		])('%s', async (_label, headers, message) => {
 			const before = store.text;
 			const answer = await deliver(body, headers as Record<string, string>);
@@ -127,7 +153,10 @@ describe('VoxPria Trigger deliveries', () => {
 		it('a tampered body with a valid signature of the original', async () => {
 			const original = payload();
 			const header = sign(SECRET, JSON.stringify(original));
-			const tampered = JSON.stringify({ ...original, data: { ...(original.data as IDataObject), duration: 9999 } });
+			const tampered = JSON.stringify({
+				...original,
+				data: { ...(original.data as IDataObject), duration: 9999 },
+			});
 			expect((await deliver(tampered, { 'x-voxpria-signature': header })).status).toBe(401);
 			expect(receiver.started).toHaveLength(0);
 		});
@@ -144,12 +173,18 @@ describe('VoxPria Trigger deliveries', () => {
 	it('answers 200 to a signed event that is not selected, and starts nothing', async () => {
 		const answer = await signed(payload({ event: 'campaign.paused' }));
 		expect(answer.status).toBe(200);
-		expect(answer.body).toEqual({ received: true, ignored: 'event campaign.paused is not selected' });
+		expect(answer.body).toEqual({
+			received: true,
+			ignored: 'event campaign.paused is not selected',
+		});
 		expect(receiver.started).toHaveLength(0);
 	});
 
 	it('starts on an event added under Additional Events', async () => {
-		setup.parameters = { events: ['call.completed'], options: { additionalEvents: 'call.transferred' } };
+		setup.parameters = {
+			events: ['call.completed'],
+			options: { additionalEvents: 'call.transferred' },
+		};
 		expect((await signed(payload({ event: 'call.transferred' }))).status).toBe(200);
 		expect(receiver.started).toHaveLength(1);
 	});
@@ -159,10 +194,22 @@ describe('VoxPria Trigger deliveries', () => {
 
 		it.each([
 			['missing', { timestamp: undefined }, /^no readable timestamp: the body has no "timestamp"/],
-			['unreadable', { timestamp: 'yesterday' }, /^no readable timestamp: its "timestamp" is not an ISO 8601 time/],
+			[
+				'unreadable',
+				{ timestamp: 'yesterday' },
+				/^no readable timestamp: its "timestamp" is not an ISO 8601 time/,
+			],
 			['without a zone', { timestamp: '2026-11-29T12:00:00' }, /^no readable timestamp/],
-			['10 minutes in the future', { timestamp: ago(-10 * 60_000) }, /^timestamp in the future: .*check the clock of the n8n server/],
-			['25 hours old', { timestamp: ago(25 * 3_600_000) }, /^older than the replay window: .*more than 24 h ago/],
+			[
+				'10 minutes in the future',
+				{ timestamp: ago(-10 * 60_000) },
+				/^timestamp in the future: .*check the clock of the n8n server/,
+			],
+			[
+				'25 hours old',
+				{ timestamp: ago(25 * 3_600_000) },
+				/^older than the replay window: .*more than 24 h ago/,
+			],
 		])('refuses a delivery whose timestamp is %s with 400', async (_label, overrides, message) => {
 			const answer = await signed(payload(overrides));
 			expect(answer.status).toBe(400);
@@ -178,7 +225,9 @@ describe('VoxPria Trigger deliveries', () => {
 		});
 
 		it('accepts epoch seconds and offsets other than Z', async () => {
-			expect((await signed(payload({ timestamp: Math.floor(Date.now() / 1000) }))).status).toBe(200);
+			expect((await signed(payload({ timestamp: Math.floor(Date.now() / 1000) }))).status).toBe(
+				200,
+			);
 			const offset = new Date(Date.now() + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
 			expect((await signed(payload({ timestamp: offset }))).status).toBe(200);
 		});
@@ -224,7 +273,9 @@ describe('VoxPria Trigger deliveries', () => {
 		it('starts once when 10 copies arrive at the same moment', async () => {
 			const event = payload();
 			const answers = await Promise.all(Array.from({ length: 10 }, () => signed(event)));
-			expect(answers.filter((answer) => answer.status === 200 && (answer.body as unknown) === STARTED)).toHaveLength(1);
+			expect(
+				answers.filter((answer) => answer.status === 200 && (answer.body as unknown) === STARTED),
+			).toHaveLength(1);
 			expect(answers.every((answer) => [200, 409].includes(answer.status))).toBe(true);
 			expect(receiver.started).toHaveLength(1);
 		});
@@ -254,7 +305,10 @@ describe('VoxPria Trigger deliveries', () => {
 			await new Promise<void>((resolve) => {
 				const request = httpRequest(receiver.url, {
 					method: 'POST',
-					headers: { 'content-type': 'application/json', 'x-voxpria-signature': sign(SECRET, body) },
+					headers: {
+						'content-type': 'application/json',
+						'x-voxpria-signature': sign(SECRET, body),
+					},
 				});
 				request.on('error', () => resolve());
 				request.end(body);
@@ -279,7 +333,10 @@ describe('VoxPria Trigger deliveries', () => {
 			await new Promise<void>((resolve) => {
 				const request = httpRequest(receiver.url, {
 					method: 'POST',
-					headers: { 'content-type': 'application/json', 'x-voxpria-signature': sign(SECRET, body) },
+					headers: {
+						'content-type': 'application/json',
+						'x-voxpria-signature': sign(SECRET, body),
+					},
 				});
 				request.on('error', () => resolve());
 				request.end(body);
@@ -327,7 +384,9 @@ describe('VoxPria Trigger deliveries', () => {
 			const start = Date.now() - 3_000_000;
 			for (let n = 0; n < MAX_ENTRIES; n += 50) {
 				await Promise.all(
-					Array.from({ length: 50 }, (_, i) => signed(payload({ timestamp: new Date(start + (n + i) * 1000).toISOString() }))),
+					Array.from({ length: 50 }, (_, i) =>
+						signed(payload({ timestamp: new Date(start + (n + i) * 1000).toISOString() })),
+					),
 				);
 			}
 			expect(receiver.started).toHaveLength(MAX_ENTRIES + 1);
@@ -395,9 +454,24 @@ describe('VoxPria Trigger deliveries', () => {
 		it.each([
 			['empty', '', 'application/json', /^not a delivery: The body is empty/],
 			['not JSON', 'event=call.completed', 'text/plain', /^not a delivery: The body is not JSON/],
-			['a JSON array', '[{"event":"call.completed"}]', 'application/json', /^not a delivery: The body is not a JSON object/],
-			['a JSON string', '"call.completed"', 'text/plain', /^not a delivery: The body is not a JSON object/],
-			['an object without event', '{"data":{"callId":"x"}}', 'application/json', /^not a delivery: The body has no "event" name/],
+			[
+				'a JSON array',
+				'[{"event":"call.completed"}]',
+				'application/json',
+				/^not a delivery: The body is not a JSON object/,
+			],
+			[
+				'a JSON string',
+				'"call.completed"',
+				'text/plain',
+				/^not a delivery: The body is not a JSON object/,
+			],
+			[
+				'an object without event',
+				'{"data":{"callId":"x"}}',
+				'application/json',
+				/^not a delivery: The body has no "event" name/,
+			],
 		])('%s', async (_label, body, contentType, message) => {
 			const answer = await sendSigned(body, contentType);
 			expect(answer.status).toBe(400);
