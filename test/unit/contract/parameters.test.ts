@@ -10,9 +10,39 @@ import pinned from './parameters.json';
 describe('public contract: node types, parameters and credential fields', () => {
 	const current = contractOf({ VoxPria, VoxPriaTrigger, VoxPriaApi });
 
-	it.each(['voxPria', 'voxPriaTrigger', 'voxPriaApi'] as const)('%s is unchanged', (name) => {
-		expect(current[name]).toEqual(pinned[name]);
-	});
+	/** Parameters added since 0.1.0: new options inside a collection leave saved workflows intact. */
+	const ADDED: Record<keyof typeof pinned, string[]> = {
+		voxPria: [],
+		voxPriaTrigger: ['options.replayWindowHours'],
+		voxPriaApi: [],
+	};
+
+	it.each(['voxPria', 'voxPriaTrigger', 'voxPriaApi'] as const)(
+		'%s keeps every 0.1.0 parameter as it was, and adds only what is listed',
+		(name) => {
+			type Entry = { path: string };
+			// Several parameters share a path (an `operation` per resource): number the repeats.
+			const keyed = (list: Entry[]) => {
+				const seen = new Map<string, number>();
+				return list.map((entry) => {
+					const count = (seen.get(entry.path) ?? 0) + 1;
+					seen.set(entry.path, count);
+					return [count === 1 ? entry.path : `${entry.path}#${count}`, entry] as const;
+				});
+			};
+			const { parameters: now, ...restNow } = current[name] as { parameters: Entry[] };
+			const { parameters: then, ...restThen } = pinned[name] as unknown as { parameters: Entry[] };
+			expect(restNow).toEqual(restThen);
+			const byKey = new Map(keyed(now));
+			for (const [key, entry] of keyed(then)) expect([key, byKey.get(key)]).toEqual([key, entry]);
+			const known = new Set(keyed(then).map(([key]) => key));
+			expect(
+				keyed(now)
+					.map(([key]) => key)
+					.filter((key) => !known.has(key)),
+			).toEqual(ADDED[name]);
+		},
+	);
 
 	it('covers every parameter, nested ones included', () => {
 		const paths = current.voxPria.parameters.map((entry: { path: string }) => entry.path);

@@ -1,4 +1,6 @@
 import { request as httpRequest } from 'http';
+import { Logger } from '@n8n/backend-common';
+import { Container } from '@n8n/di';
 import type { IDataObject } from 'n8n-workflow';
 
 import { MAX_ENTRIES } from '../../../nodes/VoxPriaTrigger/deliveryMemory';
@@ -485,6 +487,38 @@ describe('VoxPria Trigger deliveries', () => {
 			expect(answer.status).toBe(200);
 			expect(receiver.started[0].items[0].json).toEqual(JSON.parse(body));
 		});
+	});
+
+	it('puts refused deliveries into n8n’s log: why, which workflow and node, which event, from where; never the secret, the signature or the body', async () => {
+		const warn = jest.spyOn(Container.get(Logger), 'warn');
+		try {
+			const event = payload({ data: { callId: 'call_logged', transcript: 'private words' } });
+			const body = JSON.stringify(event);
+			await deliver(body, { 'x-voxpria-signature': sign('whsec_forged', body) });
+			await deliver(body);
+			await signed(event);
+			await signed(event);
+			const lines = warn.mock.calls.map(([line]) => String(line));
+			expect(lines).toEqual([
+				'VoxPria Trigger refused a delivery (HTTP 401): invalid signature: signature does not match the body [workflow "Test workflow" (wf-1), node "VoxPria Trigger", event call.completed, from 127.0.0.1]',
+				// A well-formed signature that matches nothing makes the trigger ask VoxPria whether its
+				// registration is outdated (at most once a minute); VoxPria is unreachable in this test.
+				'VoxPria Trigger could not check its registration at VoxPria after a signature failure: Could not reach VoxPria at http://127.0.0.1:9: the connection was refused [workflow "Test workflow" (wf-1), node "VoxPria Trigger"]',
+				// The unsigned delivery is counted under "invalid signature", for the minute's summary.
+				'VoxPria Trigger refused a delivery (HTTP 200): duplicate: this delivery already started an execution [workflow "Test workflow" (wf-1), node "VoxPria Trigger", event call.completed, from 127.0.0.1]',
+			]);
+			const text = lines.join('\n');
+			for (const secret of [
+				SECRET,
+				sign(SECRET, body).slice(7),
+				sign('whsec_forged', body).slice(7),
+				'private words',
+			]) {
+				expect(text).not.toContain(secret);
+			}
+		} finally {
+			warn.mockRestore();
+		}
 	});
 
 	it('accepts unsigned deliveries (with or without a timestamp) only with Skip Signature Check', async () => {
