@@ -124,6 +124,7 @@ async function missingPins(version, { all = true, thirdParty = false, concurrenc
 			.filter(([, range]) => EXACT.test(range) || /^(https?|git)/.test(range))
 			.filter(([name, range]) => thirdParty || OWN.test(name) || !EXACT.test(range))
 			.sort(([a], [b]) => Number(OWN.test(b)) - Number(OWN.test(a)));
+		/** @type {string[]} */
 		const own = [];
 		await pool(pins, concurrency, async ([name, range]) => {
 			if (stop) return;
