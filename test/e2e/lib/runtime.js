@@ -370,7 +370,7 @@ async function ensureN8n({ log, root, node, nodeDir, version }) {
 	return withLock(lockDir, log, async () => {
 		if (markerMatches(dir, marker)) return result;
 		const t0 = Date.now();
-		log(`n8n ${version}: installing into ${dir} (cold install takes about 4-5 minutes)`);
+		log(`n8n ${version}: installing into ${dir} (a cold install takes about 5 minutes, up to 12 on a busy machine)`);
 		// Anything there without a matching marker is a half-done or outdated install.
 		fs.rmSync(dir, { recursive: true, force: true });
 		fs.mkdirSync(dir, { recursive: true });
