@@ -166,14 +166,19 @@ async function listVersions({ major = 2 } = {}) {
 }
 
 /**
- * Walks n8n 2.x from the newest down and answers the first whose pins all resolve here.
- * @param {{ log?: (line: string) => void, limit?: number }} [opts]
+ * Walks n8n 2.x from the newest down and answers the first whose pins all resolve here. `known`
+ * (the version already locked as the newest) ends the walk without a lookup: its lock proves it.
+ * @param {{ log?: (line: string) => void, limit?: number, known?: string }} [opts]
  */
-async function findNewestInstallable({ log = () => undefined, limit = 15 } = {}) {
+async function findNewestInstallable({ log = () => undefined, limit = 15, known } = {}) {
 	const { versions, latest } = await listVersions();
 	/** @type {Array<{ version: string, missing: string[] }>} */
 	const skipped = [];
 	for (const version of versions.slice(0, limit)) {
+		if (version === known && fs.existsSync(path.join(lockDirFor(version), 'package-lock.json'))) {
+			log(`n8n ${version}: locked in ${path.relative(process.cwd(), lockDirFor(version))} already`);
+			return { version, latest, skipped };
+		}
 		const result = await missingPins(version, { all: false });
 		if (result.missing.length === 0) {
 			log(`n8n ${version}: every exact pin resolves (${result.checked} packages checked)`);
@@ -240,8 +245,8 @@ async function main() {
 	const [command = 'newest', ...rest] = process.argv.slice(2);
 	const log = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
 	if (command === 'newest') {
-		const { version, latest, skipped } = await findNewestInstallable({ log });
 		const current = readVersions().newest;
+		const { version, latest, skipped } = await findNewestInstallable({ log, known: current });
 		log('');
 		log(`registry 'latest': ${latest}; newest installable here: ${version}; tested as newest: ${current}`);
 		for (const s of skipped) log(`  skipped ${s.version}: ${s.missing[0]} missing`);
