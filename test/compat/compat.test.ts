@@ -143,6 +143,8 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 		const callId = newCallId('signed');
 		const result = await deliver({ event: 'call.completed', data: { callId, status: 'completed', duration: 42 } });
 		expect(result.status).toBe(200);
+		// responseMode onReceived with responseData noData: an empty 200 once n8n has recorded the execution.
+		expect(result.body).toBe('');
 		const delivery = stack.sandbox.deliveries().find((d) => d.id === result.deliveryId);
 		if (!delivery) throw new Error('the sandbox did not record the delivery');
 
