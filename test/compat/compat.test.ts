@@ -3,15 +3,15 @@
  * version VOXPRIA_N8N_VERSION names (a role in test/e2e/runtime/versions.json such as `newest` or
  * `oldest`, or an exact version with a lock folder; default `main`). The full suites in test/e2e
  * and test/reliability run on the main version; CI runs this file on every other version the
- * README claims. Compact on purpose (about a minute warm): one n8n, one trigger workflow, one
+ * README claims. Compact on purpose (under a minute warm): one n8n, one trigger workflow, one
  * action workflow.
  *
  *   VOXPRIA_N8N_VERSION=oldest npm run test:compat
  *
  * Written for what every n8n 2.x has:
  * - It waits on what the sandbox sees (registrations, deliveries), not on n8n's
- *   `GET /rest/workflows/{id}/publication-status`, which n8n added in 2.30 (older versions answer
- *   404 "Cannot GET").
+ *   `GET /rest/workflows/{id}/publication-status`, which n8n 2.0.0 lacks (404 "Cannot GET"; of
+ *   the versions on this registry, 2.30.0 is the first with the route, 2.28.5 has none).
  * - It creates the credential the way the editor does (`POST /rest/credentials`). n8n 2.0's
  *   public API (`POST /api/v1/credentials`) refuses a voxPriaApi credential without
  *   `allowedHttpRequestDomains`: its schema check requires the `allowedDomains` field that n8n
