@@ -37,7 +37,8 @@ import {
 } from '../e2e/stack';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { ensureRuntime, resolveN8nVersion } = require('../e2e/lib/runtime') as typeof import('../e2e/lib/runtime');
+const { ensureRuntime, resolveN8nVersion } =
+	require('../e2e/lib/runtime') as typeof import('../e2e/lib/runtime');
 const { startN8n } = require('../e2e/lib/n8n') as typeof import('../e2e/lib/n8n');
 const { startSandbox } = require('../sandbox/server') as typeof import('../sandbox/server');
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -46,8 +47,10 @@ const VERSION = resolveN8nVersion();
 const TRIGGER = 'VoxPria Trigger';
 
 let sequence = 0;
-const newCallId = (label: string) => `call_compat_${label}_${Date.now().toString(36)}${(++sequence).toString(36)}`;
-const callIdOf = (execution: Execution): string | undefined => nodeOutput(execution, TRIGGER)[0]?.data?.callId;
+const newCallId = (label: string) =>
+	`call_compat_${label}_${Date.now().toString(36)}${(++sequence).toString(36)}`;
+const callIdOf = (execution: Execution): string | undefined =>
+	nodeOutput(execution, TRIGGER)[0]?.data?.callId;
 
 describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 	let stack: Stack;
@@ -95,7 +98,10 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 		const [registration] = await registrationsFor(stack, url);
 		return stack.n8n.waitFor(
 			async () => {
-				const { results } = await stack.sandbox.deliver({ webhookId: registration.webhookId, ...spec });
+				const { results } = await stack.sandbox.deliver({
+					webhookId: registration.webhookId,
+					...spec,
+				});
 				return results[0].status === 404 ? false : results[0];
 			},
 			{ timeoutMs: 30_000, intervalMs: 250, description: `${url} to be served` },
@@ -116,9 +122,13 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 				'n8n-nodes-voxpria.voxPriaTool',
 			]),
 		);
-		const credentials = (await stack.n8n.credentialTypes()).map((type: { name: string }) => type.name);
+		const credentials = (await stack.n8n.credentialTypes()).map(
+			(type: { name: string }) => type.name,
+		);
 		expect(credentials).toContain('voxPriaApi');
-		expect(stack.n8n.logText()).not.toMatch(/Failed to load package "n8n-nodes-voxpria"|Skipping package/);
+		expect(stack.n8n.logText()).not.toMatch(
+			/Failed to load package "n8n-nodes-voxpria"|Skipping package/,
+		);
 	});
 
 	it('activation registers exactly one webhook, at n8n’s production URL, for the selected events', async () => {
@@ -135,20 +145,28 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 		await new Promise((resolve) => setTimeout(resolve, 2_000));
 		const registered = await registrationsFor(stack, url);
 		expect(registered).toHaveLength(1);
-		expect(registered[0]).toMatchObject({ events: ['call.completed', 'call.failed'], active: true });
+		expect(registered[0]).toMatchObject({
+			events: ['call.completed', 'call.failed'],
+			active: true,
+		});
 		expect(stack.sandbox.state().webhooks).toHaveLength(1);
 	}, 120_000);
 
 	it('a signed delivery runs the workflow once, with the payload as the trigger’s output', async () => {
 		const callId = newCallId('signed');
-		const result = await deliver({ event: 'call.completed', data: { callId, status: 'completed', duration: 42 } });
+		const result = await deliver({
+			event: 'call.completed',
+			data: { callId, status: 'completed', duration: 42 },
+		});
 		expect(result.status).toBe(200);
 		// responseMode onReceived with responseData noData: an empty 200 once n8n has recorded the execution.
 		expect(result.body).toBe('');
 		const delivery = stack.sandbox.deliveries().find((d) => d.id === result.deliveryId);
 		if (!delivery) throw new Error('the sandbox did not record the delivery');
 
-		const executions = await waitForExecutions(stack, workflowId, (list) => list.some((e) => callIdOf(e) === callId));
+		const executions = await waitForExecutions(stack, workflowId, (list) =>
+			list.some((e) => callIdOf(e) === callId),
+		);
 		const mine = executions.filter((e) => callIdOf(e) === callId);
 		expect(mine).toHaveLength(1);
 		expect(mine[0].status).toBe('success');
@@ -186,13 +204,17 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 		// A good delivery after it: once its execution is there, anything the forged one started would be too.
 		const sentinel = newCallId('sentinel');
 		expect((await deliver({ data: { callId: sentinel } })).status).toBe(200);
-		const after = await waitForExecutions(stack, workflowId, (list) => list.some((e) => callIdOf(e) === sentinel));
+		const after = await waitForExecutions(stack, workflowId, (list) =>
+			list.some((e) => callIdOf(e) === sentinel),
+		);
 		expect(after).toHaveLength(before + 1);
 		expect(after.filter((e) => callIdOf(e) === forgedId)).toHaveLength(0);
 	}, 120_000);
 
 	it('the action node lists the webhooks VoxPria holds (Webhook → Get Many), without secrets', async () => {
-		stack.sandbox.seed({ webhooks: [{ url: 'https://hooks.example.com/compat', events: ['call.started'] }] });
+		stack.sandbox.seed({
+			webhooks: [{ url: 'https://hooks.example.com/compat', events: ['call.started'] }],
+		});
 		const held = stack.sandbox.state().webhooks as Array<{ webhookId: string; secret: string }>;
 		expect(held).toHaveLength(2);
 
@@ -208,7 +230,9 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 			const [execution] = await waitForExecutions(stack, created.id, (list) => list.length >= 1);
 			expect(execution.status).toBe('success');
 			const output = nodeOutput(execution, 'VoxPria');
-			expect(output.map((webhook) => webhook.webhookId).sort()).toEqual(held.map((webhook) => webhook.webhookId).sort());
+			expect(output.map((webhook) => webhook.webhookId).sort()).toEqual(
+				held.map((webhook) => webhook.webhookId).sort(),
+			);
 			const text = JSON.stringify(execution);
 			for (const webhook of held) expect(text).not.toContain(webhook.secret);
 		} finally {
