@@ -1,0 +1,186 @@
+// @ts-check
+'use strict';
+/**
+ * A throw-away Redis server from the machine's own packages (Debian's `redis-server`), for n8n's
+ * queue mode (Bull): its own process on a free port on 127.0.0.1, working folder in a temporary
+ * folder, no persistence (`--save ''`, `--appendonly no`). stop() ends it and removes the folder.
+ */
+
+const fs = require('node:fs');
+const os = require('node:os');
+const net = require('node:net');
+const path = require('node:path');
+const { spawn, execFileSync } = require('node:child_process');
+const { freePort, waitFor } = require('./http');
+const { guard } = require('./guard');
+
+/**
+ * @typedef {(line: string) => void} LogFn
+ * @typedef {Awaited<ReturnType<typeof startRedis>>} Redis
+ */
+
+/** @type {LogFn} */
+function defaultLog(line) {
+	process.stderr.write(`[e2e redis] ${line}\n`);
+}
+
+/** @returns {string} the redis-server program */
+function findRedisServer() {
+	const candidates = [process.env.VOXPRIA_REDIS_SERVER, 'redis-server', '/usr/bin/redis-server'];
+	for (const c of candidates) {
+		if (!c) continue;
+		try {
+			execFileSync(c, ['--version'], { stdio: 'pipe' });
+			return c;
+		} catch {
+			// next
+		}
+	}
+	throw new Error(
+		'redis-server not found. Install it: apt-get install -y --no-install-recommends redis-server ' +
+			'(or set VOXPRIA_REDIS_SERVER)',
+	);
+}
+
+/**
+ * Sends one inline command and answers the first reply line (e.g. '+PONG').
+ * @param {number} port
+ * @param {string} command
+ * @returns {Promise<string>}
+ */
+function redisCommand(port, command) {
+	return new Promise((resolve, reject) => {
+		const socket = net.connect(port, '127.0.0.1');
+		let data = '';
+		socket.setTimeout(2000, () => socket.destroy(new Error('redis: no answer')));
+		socket.on('connect', () => socket.write(`${command}\r\n`));
+		socket.on('data', (chunk) => {
+			data += chunk.toString('utf8');
+			// A bulk string reply ($<len>) is complete once its body has arrived.
+			const bulk = /^\$(\d+)\r\n/.exec(data);
+			if (bulk ? data.length >= bulk[0].length + Number(bulk[1]) + 2 : data.includes('\r\n')) {
+				socket.end();
+				resolve(
+					bulk
+						? data.slice(bulk[0].length, bulk[0].length + Number(bulk[1]))
+						: data.split('\r\n')[0],
+				);
+			}
+		});
+		socket.on('error', reject);
+	});
+}
+
+/**
+ * Starts redis-server and waits until it answers PING.
+ * @param {{ log?: LogFn, startTimeoutMs?: number }} [opts]
+ */
+async function startRedis({ log = defaultLog, startTimeoutMs = 20_000 } = {}) {
+	const t0 = Date.now();
+	const program = findRedisServer();
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-redis-'));
+	let logText = '';
+
+	for (let attempt = 1; ; attempt++) {
+		const port = await freePort();
+		const child = spawn(
+			program,
+			[
+				'--port',
+				String(port),
+				'--bind',
+				'127.0.0.1',
+				'--save',
+				'',
+				'--appendonly',
+				'no',
+				'--dir',
+				dir,
+				'--protected-mode',
+				'yes',
+				'--daemonize',
+				'no',
+			],
+			{ cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' },
+		);
+		const capture = (/** @type {string} */ chunk) => {
+			logText += chunk;
+		};
+		child.stdout?.setEncoding('utf8').on('data', capture);
+		child.stderr?.setEncoding('utf8').on('data', capture);
+		const exited = new Promise((resolve) => child.on('exit', resolve));
+		/** @type {Error | undefined} */
+		let spawnError;
+		child.on('error', (err) => {
+			spawnError = err;
+		});
+		const guarded = child.pid !== undefined ? guard({ pid: child.pid, removeDir: dir }) : undefined;
+
+		const stop = async () => {
+			if (child.exitCode === null && child.signalCode === null) {
+				child.kill('SIGTERM');
+				const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+				await exited;
+				clearTimeout(timer);
+			}
+			guarded?.release();
+		};
+
+		try {
+			await waitFor(
+				async () => {
+					if (spawnError) throw Object.assign(spawnError, { fatal: true });
+					if (child.exitCode !== null) {
+						throw Object.assign(new Error(`redis-server exited: ${logText.slice(-2000)}`), {
+							fatal: true,
+						});
+					}
+					return (await redisCommand(port, 'PING')) === '+PONG';
+				},
+				{ timeoutMs: startTimeoutMs, intervalMs: 100, description: `redis-server on port ${port}` },
+			);
+		} catch (err) {
+			await stop();
+			// A port taken between freePort() and the server's bind: try another one.
+			if (attempt < 3 && /in use/i.test(logText)) {
+				log(`port ${port} taken, retrying`);
+				logText = '';
+				continue;
+			}
+			fs.rmSync(dir, { recursive: true, force: true });
+			throw err;
+		}
+
+		const info = await redisCommand(port, 'INFO server');
+		const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+		const startMs = Date.now() - t0;
+		log(`Redis ${version} ready on 127.0.0.1:${port} in ${(startMs / 1000).toFixed(1)} s (${dir})`);
+		return {
+			host: '127.0.0.1',
+			port,
+			version,
+			/** The environment n8n's queue mode needs to use this server. */
+			env: { QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(port) },
+			/** What differs from redis-server's defaults. */
+			settings: { bind: '127.0.0.1', save: "''", appendonly: 'no' },
+			startMs,
+			get pid() {
+				return child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+			},
+			logText: () => logText,
+			/**
+			 * Sends one inline command (e.g. 'DBSIZE') and answers the reply's first line, or a bulk
+			 * reply's body.
+			 * @param {string} command
+			 */
+			command: (command) => redisCommand(port, command),
+			/** Stops the server and removes its folder. */
+			stop: async () => {
+				await stop();
+				fs.rmSync(dir, { recursive: true, force: true });
+			},
+		};
+	}
+}
+
+module.exports = { startRedis };
