@@ -35,10 +35,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const net = require('node:net');
 const path = require('node:path');
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { ensureCert } = require('./tls');
 const { freePort, waitFor } = require('./http');
-const { guard } = require('./guard');
+const { startServerProcess } = require('./server');
 
 /**
  * @typedef {(line: string) => void} LogFn
@@ -165,8 +165,6 @@ async function startBalancer({
 	fs.writeFileSync(pem, `${cert.certPem.trim()}\n${cert.keyPem.trim()}\n`, { mode: 0o600 });
 	const socket = path.join(dir, 'admin.sock');
 	const configFile = path.join(dir, 'haproxy.cfg');
-	let logText = '';
-
 	for (let attempt = 1; ; attempt++) {
 		const port = fixedPort ?? (await freePort());
 		const config = haproxyConfig({ port, pem, socket, backends });
@@ -178,57 +176,29 @@ async function startBalancer({
 			fs.rmSync(dir, { recursive: true, force: true });
 			throw new Error(`haproxy refused its configuration: ${e.stderr?.toString() || e.message}`);
 		}
-		// -db: stay in the foreground, logs to stdout; -Ws would add a master process.
-		const child = spawn(program, ['-db', '-f', configFile], {
-			cwd: dir,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			detached: process.platform !== 'win32',
-		});
-		const capture = (/** @type {string} */ chunk) => {
-			logText += chunk;
-			if (echo) process.stderr.write(chunk);
-		};
-		child.stdout?.setEncoding('utf8').on('data', capture);
-		child.stderr?.setEncoding('utf8').on('data', capture);
-		const exited = new Promise((resolve) => child.on('exit', resolve));
-		/** @type {Error | undefined} */
-		let spawnError;
-		child.on('error', (err) => {
-			spawnError = err;
-		});
-		const guarded = child.pid !== undefined ? guard({ pid: child.pid, removeDir: dir }) : undefined;
-		const stopChild = async () => {
-			if (child.exitCode === null && child.signalCode === null) {
-				child.kill('SIGTERM');
-				const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-				await exited;
-				clearTimeout(timer);
-			}
-			guarded?.release();
-		};
-
+		/** @type {Awaited<ReturnType<typeof startServerProcess>>} */
+		let server;
 		try {
-			await waitFor(
-				async () => {
-					if (spawnError) throw Object.assign(spawnError, { fatal: true });
-					if (child.exitCode !== null || child.signalCode !== null) {
-						throw Object.assign(new Error(`haproxy exited: ${logText.slice(-2000)}`), {
-							fatal: true,
-						});
-					}
-					return (await adminCommand(socket, 'show info')).includes('Name: HAProxy');
-				},
-				{ timeoutMs: 15_000, intervalMs: 100, description: `haproxy on port ${port}` },
-			);
+			// -db: stay in the foreground, logs to stdout; -Ws would add a master process.
+			server = await startServerProcess({
+				name: `haproxy on port ${port}`,
+				program,
+				args: ['-db', '-f', configFile],
+				cwd: dir,
+				removeDir: dir,
+				ready: async () => (await adminCommand(socket, 'show info')).includes('Name: HAProxy'),
+				startTimeoutMs: 15_000,
+				stopTimeoutMs: 5000,
+				echo,
+			});
 		} catch (err) {
-			await stopChild();
+			const message = /** @type {Error} */ (err).message;
 			if (
 				attempt < 3 &&
 				fixedPort === undefined &&
-				/cannot bind|address already in use/i.test(logText)
+				/cannot bind|address already in use/i.test(message)
 			) {
 				log(`port ${port} taken, retrying`);
-				logText = '';
 				continue;
 			}
 			fs.rmSync(dir, { recursive: true, force: true });
@@ -278,10 +248,10 @@ async function startBalancer({
 			config,
 			configFile,
 			get pid() {
-				return child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+				return server.pid;
 			},
 			/** HAProxy's own output: start-up messages and one line per request (httplog). */
-			logText: () => logText,
+			logText: server.logText,
 			stats,
 			/**
 			 * Waits until every named backend (default: all) has the status (default 'UP').
@@ -305,7 +275,7 @@ async function startBalancer({
 			 * Stops HAProxy and removes its folder.
 			 */
 			stop: async () => {
-				await stopChild();
+				await server.stop();
 				fs.rmSync(dir, { recursive: true, force: true });
 			},
 		};

@@ -10,9 +10,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const net = require('node:net');
 const path = require('node:path');
-const { spawn, execFileSync } = require('node:child_process');
-const { freePort, waitFor } = require('./http');
-const { guard } = require('./guard');
+const { execFileSync } = require('node:child_process');
+const { freePort } = require('./http');
+const { startServerProcess } = require('./server');
 
 /**
  * @typedef {(line: string) => void} LogFn
@@ -79,72 +79,39 @@ async function startRedis({ log = defaultLog, startTimeoutMs = 20_000 } = {}) {
 	const t0 = Date.now();
 	const program = findRedisServer();
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-redis-'));
-	let logText = '';
-
 	for (let attempt = 1; ; attempt++) {
 		const port = await freePort();
-		const child = spawn(
-			program,
-			[
-				'--port',
-				String(port),
-				'--bind',
-				'127.0.0.1',
-				'--save',
-				'',
-				'--appendonly',
-				'no',
-				'--dir',
-				dir,
-				'--protected-mode',
-				'yes',
-				'--daemonize',
-				'no',
-			],
-			{ cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' },
-		);
-		const capture = (/** @type {string} */ chunk) => {
-			logText += chunk;
-		};
-		child.stdout?.setEncoding('utf8').on('data', capture);
-		child.stderr?.setEncoding('utf8').on('data', capture);
-		const exited = new Promise((resolve) => child.on('exit', resolve));
-		/** @type {Error | undefined} */
-		let spawnError;
-		child.on('error', (err) => {
-			spawnError = err;
-		});
-		const guarded = child.pid !== undefined ? guard({ pid: child.pid, removeDir: dir }) : undefined;
-
-		const stop = async () => {
-			if (child.exitCode === null && child.signalCode === null) {
-				child.kill('SIGTERM');
-				const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-				await exited;
-				clearTimeout(timer);
-			}
-			guarded?.release();
-		};
-
+		/** @type {Awaited<ReturnType<typeof startServerProcess>>} */
+		let server;
 		try {
-			await waitFor(
-				async () => {
-					if (spawnError) throw Object.assign(spawnError, { fatal: true });
-					if (child.exitCode !== null) {
-						throw Object.assign(new Error(`redis-server exited: ${logText.slice(-2000)}`), {
-							fatal: true,
-						});
-					}
-					return (await redisCommand(port, 'PING')) === '+PONG';
-				},
-				{ timeoutMs: startTimeoutMs, intervalMs: 100, description: `redis-server on port ${port}` },
-			);
+			server = await startServerProcess({
+				name: `redis-server on port ${port}`,
+				program,
+				args: [
+					'--port',
+					String(port),
+					'--bind',
+					'127.0.0.1',
+					'--save',
+					'',
+					'--appendonly',
+					'no',
+					'--dir',
+					dir,
+					'--protected-mode',
+					'yes',
+					'--daemonize',
+					'no',
+				],
+				cwd: dir,
+				removeDir: dir,
+				ready: async () => (await redisCommand(port, 'PING')) === '+PONG',
+				startTimeoutMs,
+			});
 		} catch (err) {
-			await stop();
 			// A port taken between freePort() and the server's bind: try another one.
-			if (attempt < 3 && /in use/i.test(logText)) {
+			if (attempt < 3 && /in use/i.test(/** @type {Error} */ (err).message)) {
 				log(`port ${port} taken, retrying`);
-				logText = '';
 				continue;
 			}
 			fs.rmSync(dir, { recursive: true, force: true });
@@ -165,9 +132,9 @@ async function startRedis({ log = defaultLog, startTimeoutMs = 20_000 } = {}) {
 			settings: { bind: '127.0.0.1', save: "''", appendonly: 'no' },
 			startMs,
 			get pid() {
-				return child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+				return server.pid;
 			},
-			logText: () => logText,
+			logText: server.logText,
 			/**
 			 * Sends one inline command (e.g. 'DBSIZE') and answers the reply's first line, or a bulk
 			 * reply's body.
@@ -176,7 +143,7 @@ async function startRedis({ log = defaultLog, startTimeoutMs = 20_000 } = {}) {
 			command: (command) => redisCommand(port, command),
 			/** Stops the server and removes its folder. */
 			stop: async () => {
-				await stop();
+				await server.stop();
 				fs.rmSync(dir, { recursive: true, force: true });
 			},
 		};
