@@ -38,7 +38,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { ensureCert } = require('./tls');
 const { freePort, waitFor } = require('./http');
-const { startServerProcess } = require('./server');
+const { startServerProcess, findProgram } = require('./server');
 
 /**
  * @typedef {(line: string) => void} LogFn
@@ -52,23 +52,6 @@ const { startServerProcess } = require('./server');
 /** @type {LogFn} */
 function defaultLog(line) {
 	process.stderr.write(`[e2e balancer] ${line}\n`);
-}
-
-/** @returns {string} the haproxy program */
-function findHaproxy() {
-	for (const c of [process.env.VOXPRIA_HAPROXY, 'haproxy', '/usr/sbin/haproxy']) {
-		if (!c) continue;
-		try {
-			execFileSync(c, ['-v'], { stdio: 'pipe' });
-			return c;
-		} catch {
-			// next
-		}
-	}
-	throw new Error(
-		'haproxy not found. Install it: apt-get install -y --no-install-recommends haproxy ' +
-			'(or set VOXPRIA_HAPROXY)',
-	);
 }
 
 /**
@@ -155,7 +138,12 @@ async function startBalancer({
 	echo = false,
 }) {
 	const t0 = Date.now();
-	const program = findHaproxy();
+	const program = findProgram({
+		program: 'haproxy',
+		envVar: 'VOXPRIA_HAPROXY',
+		debianPackage: 'haproxy',
+		versionArg: '-v',
+	});
 	const version =
 		/version (\S+)/i.exec(execFileSync(program, ['-v'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-balancer-'));

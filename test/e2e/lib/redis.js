@@ -10,9 +10,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const net = require('node:net');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const { freePort } = require('./http');
-const { startServerProcess } = require('./server');
+const { startServerProcess, findProgram } = require('./server');
 
 /**
  * @typedef {(line: string) => void} LogFn
@@ -22,24 +21,6 @@ const { startServerProcess } = require('./server');
 /** @type {LogFn} */
 function defaultLog(line) {
 	process.stderr.write(`[e2e redis] ${line}\n`);
-}
-
-/** @returns {string} the redis-server program */
-function findRedisServer() {
-	const candidates = [process.env.VOXPRIA_REDIS_SERVER, 'redis-server', '/usr/bin/redis-server'];
-	for (const c of candidates) {
-		if (!c) continue;
-		try {
-			execFileSync(c, ['--version'], { stdio: 'pipe' });
-			return c;
-		} catch {
-			// next
-		}
-	}
-	throw new Error(
-		'redis-server not found. Install it: apt-get install -y --no-install-recommends redis-server ' +
-			'(or set VOXPRIA_REDIS_SERVER)',
-	);
 }
 
 /**
@@ -77,7 +58,12 @@ function redisCommand(port, command) {
  */
 async function startRedis({ log = defaultLog, startTimeoutMs = 20_000 } = {}) {
 	const t0 = Date.now();
-	const program = findRedisServer();
+	const program = findProgram({
+		program: 'redis-server',
+		envVar: 'VOXPRIA_REDIS_SERVER',
+		debianPackage: 'redis-server',
+		versionArg: '--version',
+	});
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-redis-'));
 	for (let attempt = 1; ; attempt++) {
 		const port = await freePort();

@@ -6,9 +6,32 @@
  * outlives the process that started it.
  */
 
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const { waitFor } = require('./http');
 const { guard } = require('./guard');
+
+/**
+ * The first of the env variable's value, `program` on PATH, and `/usr/sbin/<program>` and
+ * `/usr/bin/<program>` (not always on a non-root PATH) that runs with `versionArg`.
+ * @param {{ program: string, envVar: string, debianPackage: string, versionArg: string }} o
+ * @returns {string}
+ */
+function findProgram({ program, envVar, debianPackage, versionArg }) {
+	const candidates = [process.env[envVar], program, `/usr/sbin/${program}`, `/usr/bin/${program}`];
+	for (const candidate of candidates) {
+		if (!candidate) continue;
+		try {
+			execFileSync(candidate, [versionArg], { stdio: 'pipe' });
+			return candidate;
+		} catch {
+			// next
+		}
+	}
+	throw new Error(
+		`${program} not found. Install it: apt-get install -y --no-install-recommends ` +
+			`${debianPackage} (or set ${envVar})`,
+	);
+}
 
 /**
  * Starts `program args` and waits until `ready()` answers true. On failure the server is stopped
@@ -87,4 +110,4 @@ async function startServerProcess({
 	};
 }
 
-module.exports = { startServerProcess };
+module.exports = { startServerProcess, findProgram };
