@@ -96,7 +96,9 @@ function ensureDist() {
 	const marker = path.join(REPO, 'dist', 'nodes', 'VoxPriaTrigger', 'checkDelivery.js');
 	const builtAt = fs.existsSync(marker) ? newestMtime(path.join(REPO, 'dist'), (n) => n.endsWith('.js')) : 0;
 	const isSource = (/** @type {string} */ n) => n.endsWith('.ts') || n.endsWith('.svg');
-	const sourceAt = Math.max(newestMtime(path.join(REPO, 'nodes'), isSource), newestMtime(path.join(REPO, 'credentials'), isSource));
+	const sourceAt = Math.max(
+		...['nodes', 'credentials', 'icons'].map((folder) => newestMtime(path.join(REPO, folder), isSource)),
+	);
 	if (builtAt >= sourceAt) return false;
 	log(builtAt ? 'dist/ is older than the sources: npm run build' : 'dist/ is missing: npm run build');
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });

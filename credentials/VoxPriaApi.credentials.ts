@@ -11,7 +11,7 @@ export class VoxPriaApi implements ICredentialType {
 
 	displayName = 'VoxPria API';
 
-	icon: Icon = { light: 'file:voxpria.svg', dark: 'file:voxpria.dark.svg' };
+	icon: Icon = { light: 'file:../icons/voxpria.svg', dark: 'file:../icons/voxpria.dark.svg' };
 
 	documentationUrl = 'https://github.com/voxpria/n8n-nodes-voxpria#credentials';
 
@@ -47,7 +47,7 @@ export class VoxPriaApi implements ICredentialType {
 	};
 
 	// VoxPria documents GET /credits as the way to check a key. The base URL is read the way the
-	// nodes read it (normalizeBaseUrl in nodes/VoxPria/shared/transport.ts).
+	// nodes read it (normalizeBaseUrl in nodes/shared/transport.ts).
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.trim().replace(/\\/+$/, "").replace(/\\/api\\/v1$/, "")}}',
@@ -59,21 +59,24 @@ export class VoxPriaApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 401,
-					message: 'Invalid API key: VoxPria did not accept it. Copy the key again from VoxPria (Settings → API Keys).',
+					message:
+						'Invalid API key: VoxPria did not accept it. Copy the key again from VoxPria (Settings → API Keys).',
 				},
 			},
 			{
 				type: 'responseCode',
 				properties: {
 					value: 403,
-					message: 'VoxPria accepted the key but it lacks the credits scope, which the connection test uses. Add that scope to the key.',
+					message:
+						'VoxPria accepted the key but it lacks the credits scope, which the connection test uses. Add that scope to the key.',
 				},
 			},
 			{
 				type: 'responseCode',
 				properties: {
 					value: 404,
-					message: 'No VoxPria API at this Base URL: /api/v1/credits was not found. Check the Base URL (normally https://app.voxpria.com).',
+					message:
+						'No VoxPria API at this Base URL: /api/v1/credits was not found. Check the Base URL (normally https://app.voxpria.com).',
 				},
 			},
 		],

@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { asNodeError } from '../shared/errors';
 import { getAgents } from './listSearch/getAgents';
 import { agentDescription, agentOperations } from './resources/agent';
 import { callDescription, callOperations } from './resources/call';
@@ -14,7 +15,7 @@ import { contactBulkOperations, contactDescription, contactOperations } from './
 import { creditDescription, creditOperations } from './resources/credit';
 import { webhookDescription, webhookOperations } from './resources/webhook';
 import type { BulkOperation, ItemOperation } from './shared/operation';
-import { asNodeError, outputFieldsOf } from './shared/operation';
+import { outputFieldsOf } from './shared/operation';
 
 const itemOperations: Record<string, Record<string, ItemOperation>> = {
 	agent: agentOperations,
@@ -30,14 +31,16 @@ const bulkOperations: Record<string, Record<string, BulkOperation>> = {
 
 function lookup<T>(table: Record<string, Record<string, T>>, resource: string, operation: string) {
 	const operations = Object.prototype.hasOwnProperty.call(table, resource) ? table[resource] : {};
-	return Object.prototype.hasOwnProperty.call(operations, operation) ? operations[operation] : undefined;
+	return Object.prototype.hasOwnProperty.call(operations, operation)
+		? operations[operation]
+		: undefined;
 }
 
 export class VoxPria implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'VoxPria',
 		name: 'voxPria',
-		icon: { light: 'file:voxpria.svg', dark: 'file:voxpria.dark.svg' },
+		icon: { light: 'file:../../icons/voxpria.svg', dark: 'file:../../icons/voxpria.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',

@@ -9,8 +9,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 
-import { eventList, WEBHOOK_EVENTS } from '../VoxPria/shared/events';
-import { listAll, voxPriaRequest } from '../VoxPria/shared/transport';
+import { eventList, WEBHOOK_EVENTS } from '../shared/events';
+import { listAll } from '../shared/paging';
+import { voxPriaRequest } from '../shared/transport';
 import { checkDelivery } from './checkDelivery';
 import { forgetMemory, memoryFor } from './deliveryMemory';
 import { SIGNATURE_HEADER } from './verifySignature';
@@ -99,7 +100,7 @@ export class VoxPriaTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'VoxPria Trigger',
 		name: 'voxPriaTrigger',
-		icon: { light: 'file:voxpria.svg', dark: 'file:voxpria.dark.svg' },
+		icon: { light: 'file:../../icons/voxpria.svg', dark: 'file:../../icons/voxpria.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"].join(", ")}}',

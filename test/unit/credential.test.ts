@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'http';
 import type { AddressInfo } from 'net';
 
 import { VoxPriaApi } from '../../credentials/VoxPriaApi.credentials';
-import { voxPriaRequest } from '../../nodes/VoxPria/shared/transport';
+import { voxPriaRequest } from '../../nodes/shared/transport';
 import { loadOptionsContext, testCredential } from '../helpers/n8n';
 
 const GOOD_KEY = 'agl_sk_good_0123456789';

@@ -1,6 +1,6 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { listAll } from '../shared/transport';
+import { listAll } from '../../shared/paging';
 
 /**
  * Backs the Agent picker. VoxPria's agent list has no search parameter, so the list is read

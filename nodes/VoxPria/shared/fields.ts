@@ -1,13 +1,11 @@
-import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-/** Fields that several operations share, built for one resource/operation at a time. */
+import { requireText } from './validate';
 
-export function showFor(resource: string, operation: string): IDisplayOptions {
-	return { show: { resource: [resource], operation: [operation] } };
-}
+/** Fields that several operations share; each operation file sets where they show. */
 
 /** The agent picker: choose from VoxPria's agents by name, or paste an agent ID. */
-export function agentLocator(resource: string, operation: string, description: string): INodeProperties {
+export function agentLocator(description: string): INodeProperties {
 	return {
 		displayName: 'Agent',
 		name: 'agentId',
@@ -15,7 +13,6 @@ export function agentLocator(resource: string, operation: string, description: s
 		default: { mode: 'list', value: '' },
 		required: true,
 		description,
-		displayOptions: showFor(resource, operation),
 		modes: [
 			{
 				displayName: 'From List',
@@ -47,26 +44,27 @@ export function agentLocator(resource: string, operation: string, description: s
 }
 
 /** `returnAll` and `limit`, following n8n's conventions. */
-export function returnAllAndLimit(resource: string, operation: string): INodeProperties[] {
-	return [
-		{
-			displayName: 'Return All',
-			name: 'returnAll',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to return all results or only up to a given limit',
-			displayOptions: showFor(resource, operation),
-		},
-		{
-			displayName: 'Limit',
-			name: 'limit',
-			type: 'number',
-			default: 50,
-			typeOptions: { minValue: 1 },
-			description: 'Max number of results to return',
-			displayOptions: {
-				show: { resource: [resource], operation: [operation], returnAll: [false] },
-			},
-		},
-	];
+export const returnAllAndLimit: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		default: 50,
+		typeOptions: { minValue: 1 },
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+];
+
+/** The agent ID from the Agent resource locator (either mode), or from a plain string. */
+export function readAgentId(context: IExecuteFunctions, itemIndex: number): string {
+	const value = context.getNodeParameter('agentId', itemIndex, '', { extractValue: true });
+	return requireText(context.getNode(), value, 'Agent', itemIndex);
 }

@@ -1,5 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 /** Runs one operation for one input item; returns one record or a list (one output item each). */
 export type ItemOperation = (
@@ -16,7 +15,10 @@ const OUTPUT_FIELDS = 'outputFields';
  * Attaches fields that a continue-on-fail error item should carry besides `error`, such as the
  * callId of a call that is still running when the wait times out.
  */
-export function withOutputFields<E extends { context: IDataObject }>(error: E, fields: IDataObject): E {
+export function withOutputFields<E extends { context: IDataObject }>(
+	error: E,
+	fields: IDataObject,
+): E {
 	error.context[OUTPUT_FIELDS] = fields;
 	return error;
 }
@@ -25,23 +27,4 @@ export function outputFieldsOf(error: unknown): IDataObject {
 	const context = (error as { context?: IDataObject })?.context;
 	const fields = context?.[OUTPUT_FIELDS];
 	return fields && typeof fields === 'object' ? (fields as IDataObject) : {};
-}
-
-/**
- * The error to throw for an input item: VoxPria's NodeApiError (message, HTTP status) and our
- * NodeOperationErrors pass through with the item index added; anything else is wrapped.
- */
-export function asNodeError(
-	node: INode,
-	error: unknown,
-	itemIndex?: number,
-): NodeApiError | NodeOperationError {
-	const nodeError =
-		error instanceof NodeApiError || error instanceof NodeOperationError
-			? error
-			: new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
-	if (itemIndex !== undefined && nodeError.context.itemIndex === undefined) {
-		nodeError.context.itemIndex = itemIndex;
-	}
-	return nodeError;
 }

@@ -165,6 +165,19 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 		expect(output[0].pairedItem).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 	});
 
+	it('stops before sending anything when an item gives no JSON array, naming the item', async () => {
+		const error = await failure(
+			run(sandbox, bulk({ source: 'json', contactsJson: '={{ $json.list }}' }), [
+				{ json: { list: [{ phone: '+14155550100' }] } },
+				{ json: { list: { phone: '+14155550101' } } },
+			]),
+		);
+		expect(error.message).toBe('Contacts (JSON) must be a JSON array, not an object');
+		expect(error.description).toMatch(/^Give a JSON array, for example \[\{"phone": "\+14155551234"/);
+		expect(error.context.itemIndex).toBe(1);
+		expect(apiRequests(sandbox)).toHaveLength(0);
+	});
+
 	it('splits a batch that VoxPria finds too large (413) and still maps errors to items', async () => {
 		// 10,000 contacts with every field exceed the sandbox's 1 MB request limit.
 		const input = people(10_000, true);

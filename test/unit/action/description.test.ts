@@ -47,7 +47,7 @@ describe('VoxPria node description', () => {
 			displayName: 'VoxPria',
 			version: 1,
 			usableAsTool: true,
-			icon: { light: 'file:voxpria.svg', dark: 'file:voxpria.dark.svg' },
+			icon: { light: 'file:../../icons/voxpria.svg', dark: 'file:../../icons/voxpria.dark.svg' },
 			subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 			credentials: [{ name: 'voxPriaApi', required: true }],
 		});

@@ -52,3 +52,25 @@ export async function failure(promise: Promise<unknown>) {
 
 export const items = (count: number): INodeExecutionData[] =>
 	Array.from({ length: count }, (_, index) => ({ json: { index } }));
+
+/** Create Contact with each input item's phone, for tests where one item of several fails. */
+export const createContact: IDataObject = {
+	resource: 'contact',
+	operation: 'create',
+	phone: '={{ $json.phone }}',
+};
+
+/** `count` input items, each with its own valid phone number. */
+export const phones = (count: number): INodeExecutionData[] =>
+	Array.from({ length: count }, (_, index) => ({ json: { phone: `+1415555010${index}` } }));
+
+/** The second POST /contacts answers 500 with a nested message; the ones around it succeed. */
+export async function failSecondContact(sandbox: Sandbox): Promise<void> {
+	await sandbox.addFault({ method: 'POST', path: '/api/v1/contacts', delayMs: 1 });
+	await sandbox.addFault({
+		method: 'POST',
+		path: '/api/v1/contacts',
+		status: 500,
+		body: { error: { message: 'Database unavailable' } },
+	});
+}

@@ -1,12 +1,16 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import { agentLocator } from '../../shared/fields';
-import { voxPriaRequest } from '../../shared/transport';
-import { readAgentId } from '../../shared/validate';
+import { voxPriaRequest } from '../../../shared/transport';
+import { agentLocator, readAgentId } from '../../shared/fields';
 
-export const description: INodeProperties[] = [
-	agentLocator('agent', 'get', 'The agent to get, with its configuration and call statistics'),
+const properties: INodeProperties[] = [
+	agentLocator('The agent to get, with its configuration and call statistics'),
 ];
+
+const displayOptions = { show: { resource: ['agent'], operation: ['get'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const agentId = readAgentId(this, itemIndex);

@@ -1,9 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
+import { listAll } from '../../../shared/paging';
 import { returnAllAndLimit } from '../../shared/fields';
-import { listAll } from '../../shared/transport';
 
-export const description: INodeProperties[] = [...returnAllAndLimit('agent', 'getAll')];
+const displayOptions = { show: { resource: ['agent'], operation: ['getAll'] } };
+
+export const description = updateDisplayOptions(displayOptions, returnAllAndLimit);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;

@@ -1,30 +1,27 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeOperationError, sleep, updateDisplayOptions } from 'n8n-workflow';
 
-import { agentLocator, showFor } from '../../shared/fields';
-import { asNodeError, withOutputFields } from '../../shared/operation';
-import { voxPriaRequest } from '../../shared/transport';
-import { assertE164, pairsToObject, parseJsonObject, readAgentId } from '../../shared/validate';
+import { asNodeError } from '../../../shared/errors';
+import { voxPriaRequest } from '../../../shared/transport';
+import { agentLocator, readAgentId } from '../../shared/fields';
+import { withOutputFields } from '../../shared/operation';
+import { assertE164, pairsToObject, parseJsonObject } from '../../shared/validate';
 import { isFinalStatus } from './statuses';
 
-const displayOptions = showFor('call', 'create');
-const whenWaiting = { show: { resource: ['call'], operation: ['create'], waitForCompletion: [true] } };
+const whenWaiting = { show: { waitForCompletion: [true] } };
 
 /** Longest wait allowed; longer waits belong to the VoxPria Trigger (call.completed / call.failed). */
 export const MAX_WAIT_SECONDS = 3600;
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName:
 			'Starting a call dials a real phone number and uses VoxPria credits. Each input item starts one call.',
 		name: 'costNotice',
 		type: 'notice',
 		default: '',
-		displayOptions,
 	},
 	agentLocator(
-		'call',
-		'create',
 		'The AI voice agent that makes the call. Pick one from the list or give its agent ID.',
 	),
 	{
@@ -36,19 +33,21 @@ export const description: INodeProperties[] = [
 		placeholder: 'e.g. +14155551234',
 		description:
 			'The phone number to call, in E.164 format: a plus sign, the country code and the number, with no spaces or dashes. Examples: +14155551234 (US), +442079460958 (UK).',
-		displayOptions,
 	},
 	{
 		displayName: 'Specify Variables',
 		name: 'variablesInput',
 		type: 'options',
 		options: [
-			{ name: 'Using Fields Below', value: 'keyValue', description: 'Enter variables as name and value pairs' },
+			{
+				name: 'Using Fields Below',
+				value: 'keyValue',
+				description: 'Enter variables as name and value pairs',
+			},
 			{ name: 'Using JSON', value: 'json', description: 'Enter variables as one JSON object' },
 		],
 		default: 'keyValue',
 		description: "How to give the variables that fill placeholders in the agent's script",
-		displayOptions,
 	},
 	{
 		displayName: 'Variables',
@@ -60,7 +59,7 @@ export const description: INodeProperties[] = [
 		description:
 			"Values the agent can use during the call, such as the person's name or an appointment time",
 		displayOptions: {
-			show: { resource: ['call'], operation: ['create'], variablesInput: ['keyValue'] },
+			show: { variablesInput: ['keyValue'] },
 		},
 		options: [
 			{
@@ -93,7 +92,7 @@ export const description: INodeProperties[] = [
 		description:
 			'A JSON object of values the agent can use during the call, e.g. {"firstName": "Ana", "appointment": "Thursday 3 pm"}',
 		displayOptions: {
-			show: { resource: ['call'], operation: ['create'], variablesInput: ['json'] },
+			show: { variablesInput: ['json'] },
 		},
 	},
 	{
@@ -103,7 +102,6 @@ export const description: INodeProperties[] = [
 		default: false,
 		description:
 			'Whether to wait until the call has ended and output the finished call (final status, duration, transcript, recording) instead of the just-queued call',
-		displayOptions,
 	},
 	{
 		displayName: 'Poll Interval (Seconds)',
@@ -126,6 +124,10 @@ export const description: INodeProperties[] = [
 		displayOptions: whenWaiting,
 	},
 ];
+
+const displayOptions = { show: { resource: ['call'], operation: ['create'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 function readVariables(context: IExecuteFunctions, itemIndex: number): IDataObject {
 	const input = context.getNodeParameter('variablesInput', itemIndex, 'keyValue') as string;
@@ -199,7 +201,12 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const node = this.getNode();
 	// Everything is checked before the request: a call, once placed, cannot be taken back.
 	const agentId = readAgentId(this, itemIndex);
-	const toNumber = assertE164(node, this.getNodeParameter('toNumber', itemIndex), 'To Number', itemIndex);
+	const toNumber = assertE164(
+		node,
+		this.getNodeParameter('toNumber', itemIndex),
+		'To Number',
+		itemIndex,
+	);
 	const variables = readVariables(this, itemIndex);
 	const waitForCompletion = this.getNodeParameter('waitForCompletion', itemIndex, false) as boolean;
 

@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import { showFor } from '../../shared/fields';
-import { voxPriaRequest } from '../../shared/transport';
+import { voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Call ID',
 		name: 'callId',
@@ -14,9 +14,12 @@ export const description: INodeProperties[] = [
 		placeholder: 'e.g. call_xyz789',
 		description:
 			'The ID VoxPria gave the call when it was started (callId). The output has its status, duration, outcome, transcript and recording URL.',
-		displayOptions: showFor('call', 'get'),
 	},
 ];
+
+const displayOptions = { show: { resource: ['call'], operation: ['get'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const callId = requireText(
@@ -25,5 +28,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		'Call ID',
 		itemIndex,
 	);
-	return (await voxPriaRequest.call(this, 'GET', `/calls/${encodeURIComponent(callId)}`)) as IDataObject;
+	return (await voxPriaRequest.call(
+		this,
+		'GET',
+		`/calls/${encodeURIComponent(callId)}`,
+	)) as IDataObject;
 }

@@ -1,18 +1,18 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import { returnAllAndLimit, showFor } from '../../shared/fields';
-import { listAll } from '../../shared/transport';
+import { listAll } from '../../../shared/paging';
+import { returnAllAndLimit } from '../../shared/fields';
 import { CALL_STATUS_OPTIONS } from './statuses';
 
-export const description: INodeProperties[] = [
-	...returnAllAndLimit('call', 'getAll'),
+const properties: INodeProperties[] = [
+	...returnAllAndLimit,
 	{
 		displayName: 'Filters',
 		name: 'filters',
 		type: 'collection',
 		placeholder: 'Add Filter',
 		default: {},
-		displayOptions: showFor('call', 'getAll'),
 		options: [
 			{
 				displayName: 'Status',
@@ -26,6 +26,10 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+const displayOptions = { show: { resource: ['call'], operation: ['getAll'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;

@@ -22,7 +22,8 @@ export const callDescription: INodeProperties[] = [
 			{
 				name: 'Get',
 				value: 'get',
-				description: 'Get one call by its call ID: status, duration, outcome, transcript and recording',
+				description:
+					'Get one call by its call ID: status, duration, outcome, transcript and recording',
 				action: 'Get a call',
 			},
 			{

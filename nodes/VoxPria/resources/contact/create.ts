@@ -1,13 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import { showFor } from '../../shared/fields';
-import { voxPriaRequest } from '../../shared/transport';
+import { voxPriaRequest } from '../../../shared/transport';
 import { assertE164, pairsToObject, parseJsonObject } from '../../shared/validate';
 import { contactBody } from './contactBody';
 
-const displayOptions = showFor('contact', 'create');
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Phone',
 		name: 'phone',
@@ -17,21 +15,18 @@ export const description: INodeProperties[] = [
 		placeholder: 'e.g. +14155551234',
 		description:
 			"The contact's phone number in E.164 format: a plus sign, the country code and the number, with no spaces. Example: +14155551234.",
-		displayOptions,
 	},
 	{
 		displayName: 'First Name',
 		name: 'firstName',
 		type: 'string',
 		default: '',
-		displayOptions,
 	},
 	{
 		displayName: 'Last Name',
 		name: 'lastName',
 		type: 'string',
 		default: '',
-		displayOptions,
 	},
 	{
 		displayName: 'Email',
@@ -39,19 +34,21 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'e.g. nathan@example.com',
-		displayOptions,
 	},
 	{
 		displayName: 'Specify Metadata',
 		name: 'metadataInput',
 		type: 'options',
 		options: [
-			{ name: 'Using Fields Below', value: 'keyValue', description: 'Enter metadata as name and value pairs' },
+			{
+				name: 'Using Fields Below',
+				value: 'keyValue',
+				description: 'Enter metadata as name and value pairs',
+			},
 			{ name: 'Using JSON', value: 'json', description: 'Enter metadata as one JSON object' },
 		],
 		default: 'keyValue',
 		description: 'How to give extra data to store with the contact, such as a CRM ID or a source',
-		displayOptions,
 	},
 	{
 		displayName: 'Metadata',
@@ -62,7 +59,7 @@ export const description: INodeProperties[] = [
 		default: {},
 		description: 'Extra data stored with the contact',
 		displayOptions: {
-			show: { resource: ['contact'], operation: ['create'], metadataInput: ['keyValue'] },
+			show: { metadataInput: ['keyValue'] },
 		},
 		options: [
 			{
@@ -92,12 +89,17 @@ export const description: INodeProperties[] = [
 		name: 'metadataJson',
 		type: 'json',
 		default: '{}',
-		description: 'Extra data stored with the contact, as a JSON object, e.g. {"crmId": "0012X000013abcd"}',
+		description:
+			'Extra data stored with the contact, as a JSON object, e.g. {"crmId": "0012X000013abcd"}',
 		displayOptions: {
-			show: { resource: ['contact'], operation: ['create'], metadataInput: ['json'] },
+			show: { metadataInput: ['json'] },
 		},
 	},
 ];
+
+const displayOptions = { show: { resource: ['contact'], operation: ['create'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const node = this.getNode();

@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import { showFor } from '../../shared/fields';
-import { voxPriaRequest } from '../../shared/transport';
+import { voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Contact ID',
 		name: 'contactId',
@@ -13,9 +13,12 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. ct_abc123',
 		description: 'The ID of the contact to delete (contactId)',
-		displayOptions: showFor('contact', 'delete'),
 	},
 ];
+
+const displayOptions = { show: { resource: ['contact'], operation: ['delete'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const contactId = requireText(
@@ -24,6 +27,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		'Contact ID',
 		itemIndex,
 	);
-	const data = await voxPriaRequest.call(this, 'DELETE', `/contacts/${encodeURIComponent(contactId)}`);
-	return { contactId, deleted: true, ...(data && typeof data === 'object' ? (data as IDataObject) : {}) };
+	const data = await voxPriaRequest.call(
+		this,
+		'DELETE',
+		`/contacts/${encodeURIComponent(contactId)}`,
+	);
+	return {
+		contactId,
+		deleted: true,
+		...(data && typeof data === 'object' ? (data as IDataObject) : {}),
+	};
 }

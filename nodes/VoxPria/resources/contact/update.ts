@@ -1,13 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { showFor } from '../../shared/fields';
-import { voxPriaRequest } from '../../shared/transport';
+import { voxPriaRequest } from '../../../shared/transport';
 import { assertE164, parseJsonObject, requireText } from '../../shared/validate';
 
-const displayOptions = showFor('contact', 'update');
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Contact ID',
 		name: 'contactId',
@@ -16,7 +13,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. ct_abc123',
 		description: 'The ID of the contact to change (contactId)',
-		displayOptions,
 	},
 	{
 		displayName: 'Update Fields',
@@ -25,7 +21,6 @@ export const description: INodeProperties[] = [
 		placeholder: 'Add Field',
 		default: {},
 		description: 'Only the fields added here are changed; the others keep their values',
-		displayOptions,
 		options: [
 			{
 				displayName: 'Email',
@@ -51,7 +46,8 @@ export const description: INodeProperties[] = [
 				name: 'metadataJson',
 				type: 'json',
 				default: '{}',
-				description: 'Extra data stored with the contact, as a JSON object; replaces the stored metadata',
+				description:
+					'Extra data stored with the contact, as a JSON object; replaces the stored metadata',
 			},
 			{
 				displayName: 'Phone',
@@ -64,6 +60,10 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+const displayOptions = { show: { resource: ['contact'], operation: ['update'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const node = this.getNode();
@@ -83,9 +83,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		body.metadata = parseJsonObject(node, fields.metadataJson, 'Metadata (JSON)', itemIndex);
 	}
 	if (Object.keys(body).length === 0) {
-		throw new NodeOperationError(node, 'Nothing to update: add at least one field under Update Fields', {
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			'Nothing to update: add at least one field under Update Fields',
+			{
+				itemIndex,
+			},
+		);
 	}
 	return (await voxPriaRequest.call(this, 'PUT', `/contacts/${encodeURIComponent(contactId)}`, {
 		body,

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { voxPriaRequest } from '../../shared/transport';
+import { voxPriaRequest } from '../../../shared/transport';
 
 export const description: INodeProperties[] = [];
 

@@ -1,13 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { showFor } from '../../shared/fields';
-import { voxPriaRequest } from '../../shared/transport';
-import { toInstant } from '../../shared/validate';
+import { voxPriaRequest } from '../../../shared/transport';
+import { toInstant } from '../../shared/dates';
 
-const displayOptions = showFor('credit', 'getUsage');
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Start Date',
 		name: 'startDate',
@@ -16,7 +13,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		description:
 			"Start of the period, inclusive. Without a time zone, the workflow's time zone applies. Example: 2025-02-01T00:00:00.",
-		displayOptions,
 	},
 	{
 		displayName: 'End Date',
@@ -25,10 +21,13 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		description:
-			"End of the period, inclusive; a date without a time means the whole of that day. Example: 2025-02-28T23:59:59.",
-		displayOptions,
+			'End of the period, inclusive; a date without a time means the whole of that day. Example: 2025-02-28T23:59:59.',
 	},
 ];
+
+const displayOptions = { show: { resource: ['credit'], operation: ['getUsage'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 function readDate(
 	context: IExecuteFunctions,
@@ -40,11 +39,17 @@ function readDate(
 	const value = context.getNodeParameter(name, itemIndex, '');
 	const instant = toInstant(value, context.getTimezone(), endOfDay);
 	if (instant) return instant;
-	const shown = value === '' || value === undefined || value === null ? 'empty' : `"${String(value)}"`;
-	throw new NodeOperationError(context.getNode(), `${label} is ${shown}; it needs a date and time`, {
-		itemIndex,
-		description: 'Use an ISO 8601 date such as 2025-02-01 or 2025-02-01T09:00:00, or pick one in the date picker.',
-	});
+	const shown =
+		value === '' || value === undefined || value === null ? 'empty' : `"${String(value)}"`;
+	throw new NodeOperationError(
+		context.getNode(),
+		`${label} is ${shown}; it needs a date and time`,
+		{
+			itemIndex,
+			description:
+				'Use an ISO 8601 date such as 2025-02-01 or 2025-02-01T09:00:00, or pick one in the date picker.',
+		},
+	);
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {

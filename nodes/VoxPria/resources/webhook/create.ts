@@ -1,23 +1,19 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { eventList, WEBHOOK_EVENTS } from '../../shared/events';
-import { showFor } from '../../shared/fields';
-import { voxPriaRequest } from '../../shared/transport';
+import { eventList, WEBHOOK_EVENTS } from '../../../shared/events';
+import { voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
-
-const displayOptions = showFor('webhook', 'create');
 
 const EVENT_OPTIONS = [...WEBHOOK_EVENTS].sort((a, b) => a.name.localeCompare(b.name));
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName:
-			'The output holds the signing secret (whsec_...) that VoxPria shows only once, in this answer. Store it (for example in a credential or a data table) to verify the X-Voxpria-Signature header of each delivery. To receive VoxPria events in n8n, the VoxPria Trigger node registers and verifies its own webhook.',
+			'The output holds the signing secret (whsec_...), which VoxPria shows only this once. Store it, for example in a credential, to verify the X-Voxpria-Signature header of each delivery.',
 		name: 'secretNotice',
 		type: 'notice',
 		default: '',
-		displayOptions,
 	},
 	{
 		displayName: 'URL',
@@ -26,9 +22,8 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'e.g. https://example.com/voxpria-events',
-		description:
-			'The HTTPS address VoxPria will POST events to. VoxPria only accepts HTTPS URLs.',
-		displayOptions,
+		description: 'The HTTPS address VoxPria will POST events to. VoxPria only accepts HTTPS URLs.',
+		hint: 'To receive VoxPria events in n8n, use the VoxPria Trigger node instead: it registers and verifies its own webhook',
 	},
 	{
 		displayName: 'Events',
@@ -38,7 +33,6 @@ export const description: INodeProperties[] = [
 		default: ['call.completed'],
 		options: EVENT_OPTIONS,
 		description: 'The VoxPria events to send to the URL',
-		displayOptions,
 	},
 	{
 		displayName: 'Options',
@@ -46,7 +40,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		displayOptions,
 		options: [
 			{
 				displayName: 'Additional Events',
@@ -61,6 +54,10 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+const displayOptions = { show: { resource: ['webhook'], operation: ['create'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const node = this.getNode();
 	const url = requireText(node, this.getNodeParameter('url', itemIndex), 'URL', itemIndex);
@@ -73,11 +70,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (protocol !== 'https:' && protocol !== 'http:') {
 		throw new NodeOperationError(node, `URL "${url}" is not a web address`, {
 			itemIndex,
-			description: 'Give the full address including https://, for example https://example.com/voxpria-events.',
+			description:
+				'Give the full address including https://, for example https://example.com/voxpria-events.',
 		});
 	}
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const events = eventList(this.getNodeParameter('events', itemIndex, []), options.additionalEvents);
+	const events = eventList(
+		this.getNodeParameter('events', itemIndex, []),
+		options.additionalEvents,
+	);
 	if (events.length === 0) {
 		throw new NodeOperationError(node, 'Choose at least one event for the webhook', { itemIndex });
 	}

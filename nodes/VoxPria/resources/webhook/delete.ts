@@ -1,12 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
-import { showFor } from '../../shared/fields';
-import { asNodeError } from '../../shared/operation';
-import { voxPriaRequest } from '../../shared/transport';
+import { asNodeError } from '../../../shared/errors';
+import { voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Webhook ID',
 		name: 'webhookId',
@@ -16,9 +15,12 @@ export const description: INodeProperties[] = [
 		placeholder: 'e.g. wh_abc123',
 		description:
 			'The ID of the webhook to delete, as returned by Create or Get Many (webhookId). If VoxPria has no such webhook, the output says alreadyGone: true instead of failing.',
-		displayOptions: showFor('webhook', 'delete'),
 	},
 ];
+
+const displayOptions = { show: { resource: ['webhook'], operation: ['delete'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const webhookId = requireText(
@@ -28,7 +30,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		itemIndex,
 	);
 	try {
-		const data = await voxPriaRequest.call(this, 'DELETE', `/webhooks/${encodeURIComponent(webhookId)}`);
+		const data = await voxPriaRequest.call(
+			this,
+			'DELETE',
+			`/webhooks/${encodeURIComponent(webhookId)}`,
+		);
 		const answer = data && typeof data === 'object' ? (data as IDataObject) : {};
 		return { webhookId, deleted: true, ...answer };
 	} catch (error) {

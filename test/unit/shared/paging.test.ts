@@ -1,11 +1,11 @@
 import { startSandbox } from '../../sandbox/server';
-import { apiRequests, run, type Sandbox } from './setup';
+import { apiRequests, run, type Sandbox } from '../action/setup';
 
 type Mode = 'honour' | 'cap' | 'ignore';
 
 /**
- * VoxPria documents page/limit but no paging metadata and no page-size cap, so lists must work
- * whether the server honours paging, caps the page size, or ignores paging.
+ * nodes/shared/paging.ts. VoxPria documents page/limit but no paging metadata and no page-size
+ * cap, so lists must work whether the server honours paging, caps the page size, or ignores paging.
  */
 describe('VoxPria node: paging through lists', () => {
 	let sandbox: Sandbox;
@@ -13,12 +13,18 @@ describe('VoxPria node: paging through lists', () => {
 
 	const getContacts = (parameters: Record<string, unknown>) =>
 		run(sandbox, { resource: 'contact', operation: 'getAll', ...parameters });
-	const pages = () => apiRequests(sandbox).map((request) => [Number(request.query.page), Number(request.query.limit)]);
+	const pages = () =>
+		apiRequests(sandbox).map((request) => [
+			Number(request.query.page),
+			Number(request.query.limit),
+		]);
 	/** A fresh sandbox holding `count` generated contacts, whose ids land in `ids`. */
 	const startWithContacts = async (count: number) => {
 		await sandbox.reset();
 		await sandbox.seed({ contacts: count });
-		ids = ((await sandbox.state()).contacts as Array<{ contactId: string }>).map((contact) => contact.contactId);
+		ids = ((await sandbox.state()).contacts as Array<{ contactId: string }>).map(
+			(contact) => contact.contactId,
+		);
 	};
 
 	beforeAll(async () => {
@@ -35,7 +41,16 @@ describe('VoxPria node: paging through lists', () => {
 		});
 
 		it.each<[string, Mode, number | undefined, number[][]]>([
-			['honours page and limit', 'honour', undefined, [[1, 1000], [2, 1000], [3, 1000]]],
+			[
+				'honours page and limit',
+				'honour',
+				undefined,
+				[
+					[1, 1000],
+					[2, 1000],
+					[3, 1000],
+				],
+			],
 			[
 				'caps the page size at 250',
 				'cap',
@@ -43,16 +58,28 @@ describe('VoxPria node: paging through lists', () => {
 				[[1, 1000], ...Array.from({ length: 10 }, (_, index) => [index + 2, 250])],
 			],
 			['ignores paging and sends everything', 'ignore', undefined, [[1, 1000]]],
-		])('Return All when the server %s: every contact exactly once, in order', async (_, mode, cap, expected) => {
-			await sandbox.setPaging({ mode, cap });
-			const output = await getContacts({ returnAll: true });
-			expect(output.map((item) => item.json.contactId)).toEqual(ids);
-			expect(pages()).toEqual(expected);
-		});
+		])(
+			'Return All when the server %s: every contact exactly once, in order',
+			async (_, mode, cap, expected) => {
+				await sandbox.setPaging({ mode, cap });
+				const output = await getContacts({ returnAll: true });
+				expect(output.map((item) => item.json.contactId)).toEqual(ids);
+				expect(pages()).toEqual(expected);
+			},
+		);
 
 		it.each<[string, Mode, number | undefined, number[][]]>([
 			['honours page and limit', 'honour', undefined, [[1, 120]]],
-			['caps the page size at 50', 'cap', 50, [[1, 120], [2, 50], [3, 50]]],
+			[
+				'caps the page size at 50',
+				'cap',
+				50,
+				[
+					[1, 120],
+					[2, 50],
+					[3, 50],
+				],
+			],
 			['ignores paging', 'ignore', undefined, [[1, 120]]],
 		])('Limit 120 when the server %s: the first 120 contacts', async (_, mode, cap, expected) => {
 			await sandbox.setPaging({ mode, cap });
@@ -71,9 +98,21 @@ describe('VoxPria node: paging through lists', () => {
 
 		it.each<[Mode, number[][]]>([
 			// A short first page may be a cap: ask once more at that size, which comes back empty…
-			['honour', [[1, 1000], [2, 30]]],
+			[
+				'honour',
+				[
+					[1, 1000],
+					[2, 30],
+				],
+			],
 			// …or the same records again when the server ignores paging: nothing new, so the list ends.
-			['ignore', [[1, 1000], [2, 30]]],
+			[
+				'ignore',
+				[
+					[1, 1000],
+					[2, 30],
+				],
+			],
 		])('Return All in %s mode returns each record once and stops', async (mode, expected) => {
 			await sandbox.setPaging({ mode });
 			const output = await getContacts({ returnAll: true });
@@ -85,7 +124,13 @@ describe('VoxPria node: paging through lists', () => {
 			await sandbox.setPaging({ mode: 'cap', cap: 7 });
 			const output = await getContacts({ limit: 500 });
 			expect(output.map((item) => item.json.contactId)).toEqual(ids);
-			expect(pages()).toEqual([[1, 500], [2, 7], [3, 7], [4, 7], [5, 7]]);
+			expect(pages()).toEqual([
+				[1, 500],
+				[2, 7],
+				[3, 7],
+				[4, 7],
+				[5, 7],
+			]);
 		});
 	});
 
@@ -108,6 +153,10 @@ describe('VoxPria node: paging through lists', () => {
 			filters: { status: ['failed'] },
 		});
 		expect(output.map((item) => item.json.callId)).toEqual(['call_04', 'call_03', 'call_02']);
-		expect(pages()).toEqual([[1, 1000], [2, 20], [3, 20]]);
+		expect(pages()).toEqual([
+			[1, 1000],
+			[2, 20],
+			[3, 20],
+		]);
 	});
 });
