@@ -72,6 +72,7 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 		stack = {
 			n8n,
 			sandbox,
+			webhookBase: n8n.webhookBase,
 			credential: { id: '', name: 'VoxPria sandbox' },
 			async stop() {
 				await n8n.stop();
