@@ -3,6 +3,8 @@ const common = {
 	preset: 'ts-jest',
 	testEnvironment: 'node',
 	transform: { '^.+\\.ts$': 'ts-jest' },
+	// The n8n lock folders (one package.json per tested n8n version) are no modules of ours.
+	modulePathIgnorePatterns: ['<rootDir>/test/e2e/runtime/'],
 };
 
 module.exports = {
@@ -16,6 +18,12 @@ module.exports = {
 			...common,
 			displayName: 'e2e',
 			testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/reliability/**/*.test.ts'],
+		},
+		{
+			// One real n8n of the version VOXPRIA_N8N_VERSION names (`npm run test:compat`).
+			...common,
+			displayName: 'compat',
+			testMatch: ['<rootDir>/test/compat/**/*.test.ts'],
 		},
 	],
 };

