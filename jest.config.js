@@ -17,7 +17,11 @@ module.exports = {
 		{
 			...common,
 			displayName: 'e2e',
-			testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/reliability/**/*.test.ts'],
+			testMatch: [
+				'<rootDir>/test/e2e/**/*.test.ts',
+				'<rootDir>/test/reliability/**/*.test.ts',
+				'<rootDir>/test/scale/**/*.test.ts',
+			],
 		},
 		{
 			// One real n8n of the version VOXPRIA_N8N_VERSION names (`npm run test:compat`).

@@ -98,6 +98,8 @@ backend webhook_processes
 	option redispatch 1
 	option httpchk GET /healthz/readiness
 	http-check expect status 200
+	# Which webhook process answered: the scale-out tests send a copy to the other one.
+	http-response set-header X-Served-By %s
 	default-server check inter 1s fastinter 500ms downinter 1s fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down
 ${servers}
 `;
