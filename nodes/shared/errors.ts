@@ -2,6 +2,7 @@ import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { API_PREFIX, DEFAULT_BASE_URL } from './baseUrl';
+import { idFieldFor } from './ids';
 
 /** Turns what VoxPria or the network answered into errors whose message says what to fix. */
 
@@ -45,13 +46,7 @@ const CHECK_BASE_URL = 'check the Base URL in the VoxPria credential';
 function idFieldOf(path: string): string | undefined {
 	const [collection, id] = path.split('/').filter(Boolean);
 	if (!id || (collection === 'contacts' && id === 'bulk')) return undefined;
-	const fields: Record<string, string> = {
-		calls: 'Call ID',
-		contacts: 'Contact ID',
-		agents: 'Agent ID',
-		webhooks: 'Webhook ID',
-	};
-	return fields[collection];
+	return idFieldFor(collection);
 }
 
 /**

@@ -16,13 +16,18 @@ const ID = /^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/;
 
 export const ID_RULE = 'IDs have only letters, digits and _ - . : and do not start with a dot';
 
-/** The field a user fills in for the ID that follows each collection in a path. */
-const ID_FIELDS: Record<string, string> = {
-	calls: 'Call ID',
-	contacts: 'Contact ID',
-	agents: 'Agent ID',
-	webhooks: 'Webhook ID',
-};
+/** The field a user fills in for the ID that follows a collection in a path (`webhooks` → Webhook ID). */
+export function idFieldFor(collection: string | undefined): string | undefined {
+	const fields: Record<string, string> = {
+		calls: 'Call ID',
+		contacts: 'Contact ID',
+		agents: 'Agent ID',
+		webhooks: 'Webhook ID',
+	};
+	return collection !== undefined && Object.prototype.hasOwnProperty.call(fields, collection)
+		? fields[collection]
+		: undefined;
+}
 
 /**
  * A path below /api/v1 with IDs filled in: `pathFor('/agents/:id/flow', agentId)`. Each `:name`
@@ -54,8 +59,9 @@ function shown(segment: string): string {
 export function assertPathOfIds(node: INode, path: string): void {
 	const segments = path.split('/').slice(1);
 	segments.forEach((segment, index) => {
-		if (ID.test(segment)) return;
-		const field = ID_FIELDS[segments[index - 1]] ?? 'ID';
+		// A caller that encodes with encodeURIComponent alone (as pathFor does not) sends ":" as %3A.
+		if (ID.test(segment.replace(/%3A/gi, ':'))) return;
+		const field = idFieldFor(segments[index - 1]) ?? 'ID';
 		throw new NodeOperationError(
 			node,
 			`${field} ${shown(segment)} is not a VoxPria ID: ${ID_RULE}`,

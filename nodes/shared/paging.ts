@@ -64,7 +64,9 @@ export interface ListOptions {
 }
 
 function duration(ms: number): string {
-	return ms % 60_000 === 0 ? `${ms / 60_000} minutes` : `${ms / 1000} s`;
+	const minutes = ms / 60_000;
+	if (!Number.isInteger(minutes)) return `${ms / 1000} s`;
+	return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { runAction } from '../../helpers/n8n';
+import { voxPriaRequest } from '../../../nodes/shared/transport';
+import { hookContext, runAction } from '../../helpers/n8n';
 import { apiRequests, failure, run, setupFor, useSandbox, type Sandbox } from './setup';
 
 /** Every operation that puts an ID into the request path, with the field that holds the ID. */
@@ -106,5 +107,23 @@ describe('VoxPria node: IDs that would change the request path', () => {
 		expect(apiRequests(sandbox).map((request) => [request.method, request.path])).toEqual([
 			['DELETE', '/api/v1/webhooks/wh_1'],
 		]);
+	});
+
+	it.each(['..', '.', 'wh_1/..', '%2e%2e'])(
+		'the trigger’s own delete (a path built with encodeURIComponent) is refused for %j too',
+		async (id) => {
+			const { context } = hookContext({ credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url } });
+			const error = await failure(voxPriaRequest.call(context, 'DELETE', `/webhooks/${encodeURIComponent(id)}`));
+			expect(error.constructor.name).toBe('NodeOperationError');
+			expect(error.message).toBe(`Webhook ID ${JSON.stringify(id)} is not a VoxPria ID: ${allowed}`);
+			expect(apiRequests(sandbox)).toEqual([]);
+		},
+	);
+
+	it('the trigger’s delete of an ID with a colon, encoded as %3A, is sent', async () => {
+		await sandbox.seed({ webhooks: [{ webhookId: 'wh_a:b', url: 'https://a.example.com', events: ['call.completed'] }] });
+		const { context } = hookContext({ credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url } });
+		await voxPriaRequest.call(context, 'DELETE', `/webhooks/${encodeURIComponent('wh_a:b')}`);
+		expect((await sandbox.state()).webhooks).toEqual([]);
 	});
 });
