@@ -1,6 +1,9 @@
 import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { API_PREFIX, DEFAULT_BASE_URL } from './baseUrl';
+import { idFieldFor } from './ids';
+
 /** Turns what VoxPria or the network answered into errors whose message says what to fix. */
 
 /** The scope a VoxPria key needs for a path: /webhooks/abc needs "webhooks". */
@@ -8,13 +11,17 @@ function scopeOf(path: string): string {
 	return path.split('/').filter(Boolean)[0] ?? 'required';
 }
 
+/** Deeper than this, an error body is not looked into: a hostile body must not overflow the stack. */
+const MAX_MESSAGE_DEPTH = 5;
+
 /** VoxPria's error body is not documented; take the message from wherever it is. */
-export function messageFromBody(body: unknown): string | undefined {
+export function messageFromBody(body: unknown, depth = 0): string | undefined {
+	if (depth > MAX_MESSAGE_DEPTH) return undefined;
 	if (typeof body === 'string') {
 		const text = body.trim();
 		if (text === '') return undefined;
 		try {
-			return messageFromBody(JSON.parse(text));
+			return messageFromBody(JSON.parse(text), depth + 1);
 		} catch {
 			// An HTML error page from a proxy says nothing useful beyond its first line.
 			return text.startsWith('<') ? undefined : text.slice(0, 300);
@@ -24,27 +31,49 @@ export function messageFromBody(body: unknown): string | undefined {
 	const record = body as IDataObject;
 	for (const key of ['error', 'message', 'detail']) {
 		const value = record[key];
-		if (typeof value === 'string' && value !== '') return value;
+		if (typeof value === 'string' && value !== '') return value.slice(0, 300);
 		if (value && typeof value === 'object') {
-			const nested = messageFromBody(value);
+			const nested = messageFromBody(value, depth + 1);
 			if (nested) return nested;
 		}
 	}
 	return undefined;
 }
 
-export function describeStatus(status: number, path: string, baseUrl: string): string {
+const CHECK_BASE_URL = 'check the Base URL in the VoxPria credential';
+
+/** The ID field a 404 on this path is about (`/agents/agt_1/flow` → Agent ID), if any. */
+function idFieldOf(path: string): string | undefined {
+	const [collection, id] = path.split('/').filter(Boolean);
+	if (!id || (collection === 'contacts' && id === 'bulk')) return undefined;
+	return idFieldFor(collection);
+}
+
+/**
+ * The message for a non-2xx answer (429 aside). It names the fix itself: n8n shows only the
+ * message of a trigger's activation error, not its description.
+ */
+export function describeStatus(
+	status: number,
+	path: string,
+	baseUrl: string,
+	voxPriaMessage?: string,
+): string {
 	if (status === 401 || status === 403) {
-		return `VoxPria rejected the API key (check the credential; keys need the ${scopeOf(path)} scope)`;
+		return `VoxPria rejected the API key (HTTP ${status}): check the API key in the VoxPria credential; it needs the ${scopeOf(path)} scope`;
 	}
-	if (status === 404) return `VoxPria found nothing at ${path} (HTTP 404)`;
-	if (status === 429) return 'VoxPria rate limit reached (HTTP 429)';
+	if (status === 404) {
+		const field = idFieldOf(path);
+		return field
+			? `VoxPria found nothing at ${path} (HTTP 404): check the ${field}`
+			: `VoxPria found nothing at ${baseUrl}${API_PREFIX}${path} (HTTP 404): ${CHECK_BASE_URL}`;
+	}
 	if (status >= 500)
 		return `VoxPria had a server error (HTTP ${status}); try again in a few minutes`;
 	if (status >= 300 && status < 400) {
-		return `VoxPria answered with a redirect (HTTP ${status}); check that the Base URL ${baseUrl} is the API address`;
+		return `VoxPria answered with a redirect (HTTP ${status}), which this node does not follow: ${CHECK_BASE_URL} (normally ${DEFAULT_BASE_URL})`;
 	}
-	return `VoxPria refused the request (HTTP ${status})`;
+	return `VoxPria refused the request (HTTP ${status})${voxPriaMessage ? `: ${voxPriaMessage}` : ''}`;
 }
 
 export function apiError(
@@ -68,14 +97,16 @@ export function apiError(
 	);
 }
 
+const TRY_LATER = `try again in a few minutes, or ${CHECK_BASE_URL}`;
+
 /** Node's codes for a request that got no answer, and what each means for the user. */
 const NETWORK_CODES: Record<string, (timeoutSeconds: number) => string> = {
 	ECONNREFUSED: () => 'the connection was refused',
 	ENOTFOUND: () => 'the host name does not resolve',
 	EAI_AGAIN: () => 'the host name does not resolve',
-	ECONNRESET: () => 'the connection was reset',
-	ECONNABORTED: (seconds) => `it did not answer within ${seconds} s`,
-	ETIMEDOUT: (seconds) => `it did not answer within ${seconds} s`,
+	ECONNRESET: () => `the connection was reset; ${TRY_LATER}`,
+	ECONNABORTED: (seconds) => `it did not answer within ${seconds} s; ${TRY_LATER}`,
+	ETIMEDOUT: (seconds) => `it did not answer within ${seconds} s; ${TRY_LATER}`,
 	EHOSTUNREACH: () => 'the host is unreachable',
 	CERT_HAS_EXPIRED: () => 'its TLS certificate has expired',
 	DEPTH_ZERO_SELF_SIGNED_CERT: () => 'its TLS certificate is self-signed',
@@ -99,16 +130,23 @@ function networkCode(error: unknown): string | undefined {
 export function unreachableError(
 	node: INode,
 	error: unknown,
-	{ baseUrl, label, timeoutMs }: { baseUrl: string; label: string; timeoutMs: number },
+	{
+		baseUrl,
+		label,
+		timeoutMs,
+		redact = (text) => text,
+	}: { baseUrl: string; label: string; timeoutMs: number; redact?: (text: string) => string },
 ): NodeApiError {
 	const code = networkCode(error);
 	const reason = code
 		? NETWORK_CODES[code](timeoutMs / 1000)
-		: ((error as Error)?.message ?? 'unknown error');
+		: redact(String((error as Error)?.message ?? 'unknown error'));
+	// The reasons that mean "wait and retry" carry their own fix; the others are about the address.
+	const fix = reason.includes(CHECK_BASE_URL) ? '' : `; ${CHECK_BASE_URL}`;
 	return apiError(
 		node,
 		0,
-		`Could not reach VoxPria at ${baseUrl}: ${reason}`,
+		`Could not reach VoxPria at ${baseUrl}: ${reason}${fix}`,
 		`Check the Base URL in the VoxPria credential and that n8n can reach that host. Request: ${label}${code ? ` (${code})` : ''}`,
 	);
 }

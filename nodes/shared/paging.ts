@@ -7,6 +7,16 @@ import { API_PREFIX, voxPriaRequest, type VoxPriaContext } from './transport';
 export const PAGE_SIZE = 1_000;
 /** A list that has not ended after this many pages is treated as a server fault, not paged forever. */
 export const MAX_PAGES = 10_000;
+/**
+ * More records than this are not read into memory: a list this long is a job for Limit, not for
+ * Return All (a call with its transcript is a few KB, so this is already some 100 MB at worst).
+ */
+export const MAX_RECORDS = 50_000;
+/**
+ * A list still going after this long is stopped: inside an execution or an activation a longer
+ * wait looks like a hang. Checked before each page, so one slow page can add its 30 s timeout.
+ */
+export const LIST_DEADLINE_MS = 120_000;
 
 type Page = { records: IDataObject[]; total?: number; hasMore?: boolean };
 
@@ -45,6 +55,57 @@ export interface ListOptions {
 	 * whole list; only matching records are returned and counted towards `max`.
 	 */
 	filter?: (record: IDataObject) => boolean;
+	/** Overrides MAX_RECORDS (records read, matching or not). */
+	maxRecords?: number;
+	/** Overrides LIST_DEADLINE_MS. */
+	deadlineMs?: number;
+	/** What the user should do when the list is too long; by default it depends on who lists. */
+	advice?: string;
+}
+
+function duration(ms: number): string {
+	const minutes = ms / 60_000;
+	if (!Number.isInteger(minutes)) return `${ms / 1000} s`;
+	return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
+
+/**
+ * The errors for a list that is too long, in the terms of whoever lists: the action node (which has
+ * Return All and Limit), an activation or webhook call listing the account's webhooks, or a list
+ * search.
+ */
+function tooLong(context: VoxPriaContext, path: string, maxRecords: number, advice?: string) {
+	const inNode = 'getInputData' in context;
+	const accountWebhooks = !inNode && path === '/webhooks';
+	const cap = maxRecords.toLocaleString('en-US');
+	const todo =
+		advice ??
+		(inNode
+			? `turn off Return All and set a Limit (at most ${cap})`
+			: accountWebhooks
+				? 'delete the webhooks you no longer use in VoxPria, then try again'
+				: 'enter the ID instead of choosing from the list');
+	const error = (message: string, description: string) =>
+		new NodeApiError(context.getNode(), { message }, { message, description });
+	return {
+		records: () =>
+			error(
+				accountWebhooks
+					? `The VoxPria account has more than ${cap} webhooks, more than n8n reads at once: ${todo}`
+					: `VoxPria's list at ${API_PREFIX}${path} has more than ${cap} records, more than ${inNode ? 'the node' : 'n8n'} reads at once: ${todo}`,
+				`Stopped after reading ${cap} records from ${API_PREFIX}${path}.`,
+			),
+		deadline: (deadlineMs: number, read: number) =>
+			error(
+				`Listing ${API_PREFIX}${path} took longer than ${duration(deadlineMs)}, so ${inNode ? 'the node' : 'n8n'} stopped: ${todo}`,
+				`${read} records were read before the deadline.`,
+			),
+		pages: () =>
+			error(
+				`Stopped listing ${API_PREFIX}${path} after ${MAX_PAGES.toLocaleString('en-US')} pages: ${todo}`,
+				'VoxPria kept returning new records on every page.',
+			),
+	};
 }
 
 /**
@@ -55,8 +116,18 @@ export interface ListOptions {
 export async function listAll(
 	this: VoxPriaContext,
 	path: string,
-	{ idField, qs = {}, max, filter }: ListOptions,
+	{
+		idField,
+		qs = {},
+		max,
+		filter,
+		maxRecords = MAX_RECORDS,
+		deadlineMs = LIST_DEADLINE_MS,
+		advice,
+	}: ListOptions,
 ): Promise<IDataObject[]> {
+	const deadline = Date.now() + deadlineMs;
+	const tooLongError = tooLong(this, path, maxRecords, advice);
 	const seen = new Set<string>();
 	const records: IDataObject[] = [];
 	const wanted = max ?? Number.POSITIVE_INFINITY;
@@ -65,13 +136,22 @@ export async function listAll(
 	let page = 1;
 
 	for (; page <= MAX_PAGES; page++) {
-		const data = await voxPriaRequest.call(this, 'GET', path, { qs: { ...qs, page, limit } });
+		if (page > 1 && Date.now() >= deadline) {
+			throw tooLongError.deadline(deadlineMs, seen.size);
+		}
+		const data = await voxPriaRequest.call(this, 'GET', path, {
+			qs: { ...qs, page, limit },
+			deadline,
+		});
 		const { records: batch, total, hasMore } = readPage(data);
 
 		let fresh = 0;
 		for (const record of batch) {
 			const key = recordKey(record, idField);
 			if (seen.has(key)) continue;
+			if (seen.size >= maxRecords) {
+				throw tooLongError.records();
+			}
 			seen.add(key);
 			fresh++;
 			if (filter && !filter(record)) continue;
@@ -91,13 +171,5 @@ export async function listAll(
 			limit = batch.length;
 		}
 	}
-	throw new NodeApiError(
-		this.getNode(),
-		{ message: `Stopped listing ${API_PREFIX}${path} after ${MAX_PAGES} pages` },
-		{
-			message: `Stopped listing ${API_PREFIX}${path} after ${MAX_PAGES} pages`,
-			description:
-				'VoxPria kept returning new records on every page. Turn off "Return All" and set a Limit, or narrow the list with filters.',
-		},
-	);
+	throw tooLongError.pages();
 }

@@ -6,17 +6,25 @@ import type {
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
+	IWebhookFunctions,
 } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
+import { API_PREFIX, assertSafeBaseUrl, normalizeBaseUrl } from './baseUrl';
 import { apiError, describeStatus, messageFromBody, unreachableError } from './errors';
+import { assertPathOfIds } from './ids';
 
 /** Every VoxPria HTTP request of this package, from both nodes, goes through this file. */
 
-export type VoxPriaContext = IExecuteFunctions | IHookFunctions | ILoadOptionsFunctions;
+export type VoxPriaContext =
+	| IExecuteFunctions
+	| IHookFunctions
+	| ILoadOptionsFunctions
+	| IWebhookFunctions;
 
-export const DEFAULT_BASE_URL = 'https://app.voxpria.com';
-export const API_PREFIX = '/api/v1';
+export { API_PREFIX, DEFAULT_BASE_URL, normalizeBaseUrl } from './baseUrl';
+export { pathFor } from './ids';
+
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** A wait longer than this inside an execution or an activation would look like a hang. */
@@ -25,21 +33,31 @@ const MAX_RATE_LIMIT_RETRIES = 3;
 /** Used when a 429 carries no reset time: 1 s, 2 s, 4 s. */
 const FALLBACK_BACKOFF_MS = 1_000;
 
+/**
+ * A numeric X-RateLimit-Reset below this is seconds from now, from here on epoch seconds. No epoch
+ * time this small (September 2001) is a current reset, and no wait this long (31 years) is meant.
+ */
+export const RESET_EPOCH_THRESHOLD = 1_000_000_000;
+
 export interface RequestOptions {
 	qs?: IDataObject;
 	body?: IDataObject;
+	/** Epoch ms: a 429 is not waited out past this (listAll's overall deadline). */
+	deadline?: number;
 }
 
-/** Accepts "https://host", "https://host/" and "https://host/api/v1/". */
-export function normalizeBaseUrl(baseUrl: unknown): string {
-	const text =
-		typeof baseUrl === 'string' && baseUrl.trim() !== '' ? baseUrl.trim() : DEFAULT_BASE_URL;
-	return text.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+async function readCredentials(this: VoxPriaContext) {
+	const credentials = await this.getCredentials<{ baseUrl?: string; apiKey?: string }>(
+		'voxPriaApi',
+	);
+	const baseUrl = normalizeBaseUrl(credentials.baseUrl);
+	assertSafeBaseUrl(this.getNode(), baseUrl);
+	return { baseUrl, apiKey: typeof credentials.apiKey === 'string' ? credentials.apiKey : '' };
 }
 
-async function getBaseUrl(this: VoxPriaContext): Promise<string> {
-	const credentials = await this.getCredentials<{ baseUrl?: string }>('voxPriaApi');
-	return normalizeBaseUrl(credentials.baseUrl);
+/** Hides the API key in text from the network: an answer or a redirect may repeat it. */
+function redactor(apiKey: string): (text: string) => string {
+	return apiKey.length < 4 ? (text) => text : (text) => text.split(apiKey).join('[redacted]');
 }
 
 function header(headers: IDataObject | undefined, name: string): string | undefined {
@@ -50,7 +68,8 @@ function header(headers: IDataObject | undefined, name: string): string | undefi
 
 /**
  * How long to wait before retrying a 429, or undefined when the wait is too long.
- * X-RateLimit-Reset is epoch seconds; Retry-After (seconds) is honoured as well.
+ * X-RateLimit-Reset is epoch seconds, or seconds from now when small (RESET_EPOCH_THRESHOLD);
+ * Retry-After (seconds) is honoured as well.
  */
 export function rateLimitWaitMs(
 	headers: IDataObject | undefined,
@@ -60,8 +79,9 @@ export function rateLimitWaitMs(
 	const reset = Number(header(headers, 'x-ratelimit-reset'));
 	const retryAfter = Number(header(headers, 'retry-after'));
 	let resetAt: Date | undefined;
-	if (Number.isFinite(reset) && reset > 0) resetAt = new Date(reset * 1000);
-	else if (Number.isFinite(retryAfter) && retryAfter >= 0)
+	if (Number.isFinite(reset) && reset > 0) {
+		resetAt = new Date(reset < RESET_EPOCH_THRESHOLD ? now + reset * 1000 : reset * 1000);
+	} else if (Number.isFinite(retryAfter) && retryAfter >= 0)
 		resetAt = new Date(now + retryAfter * 1000);
 
 	if (resetAt === undefined) return { waitMs: FALLBACK_BACKOFF_MS * 2 ** attempt };
@@ -79,10 +99,23 @@ export async function voxPriaRequest<T = unknown>(
 	this: VoxPriaContext,
 	method: IHttpRequestMethods,
 	path: string,
-	{ qs, body }: RequestOptions = {},
+	options: RequestOptions = {},
+): Promise<T> {
+	// Before the credential is even read: an ID like ".." must not change the URL.
+	assertPathOfIds(this.getNode(), path);
+	const { baseUrl, apiKey } = await readCredentials.call(this);
+	return (await send.call(this, baseUrl, redactor(apiKey), method, path, options)) as T;
+}
+
+async function send<T>(
+	this: VoxPriaContext,
+	baseUrl: string,
+	redact: (text: string) => string,
+	method: IHttpRequestMethods,
+	path: string,
+	{ qs, body, deadline }: RequestOptions,
 ): Promise<T> {
 	const node = this.getNode();
-	const baseUrl = await getBaseUrl.call(this);
 	const options: IHttpRequestOptions = {
 		method,
 		url: `${baseUrl}${API_PREFIX}${path}`,
@@ -92,6 +125,9 @@ export async function voxPriaRequest<T = unknown>(
 		timeout: REQUEST_TIMEOUT_MS,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
+		// n8n would follow a redirect and send the Authorization header to wherever it points.
+		disableFollowRedirect: true,
+		sendCredentialsOnCrossOriginRedirect: false,
 	};
 	const label = `${method} ${API_PREFIX}${path}`;
 
@@ -104,7 +140,12 @@ export async function voxPriaRequest<T = unknown>(
 				options,
 			)) as IN8nHttpFullResponse;
 		} catch (error) {
-			throw unreachableError(node, error, { baseUrl, label, timeoutMs: REQUEST_TIMEOUT_MS });
+			throw unreachableError(node, error, {
+				baseUrl,
+				label,
+				timeoutMs: REQUEST_TIMEOUT_MS,
+				redact,
+			});
 		}
 
 		const status = response.statusCode;
@@ -118,7 +159,7 @@ export async function voxPriaRequest<T = unknown>(
 					throw apiError(
 						node,
 						status,
-						`VoxPria reported a failure: ${messageFromBody(envelope) ?? 'no reason given'}`,
+						`VoxPria reported a failure: ${redact(messageFromBody(envelope) ?? 'no reason given')}`,
 						label,
 					);
 				}
@@ -127,30 +168,36 @@ export async function voxPriaRequest<T = unknown>(
 			return responseBody as T;
 		}
 
-		const voxPriaMessage = messageFromBody(responseBody);
+		const reason = messageFromBody(responseBody);
+		const voxPriaMessage = reason === undefined ? undefined : redact(reason);
 		if (status === 429) {
 			const { waitMs, resetAt } = rateLimitWaitMs(headers, attempt);
-			if (waitMs !== undefined && attempt < MAX_RATE_LIMIT_RETRIES) {
+			const inTime = deadline === undefined || Date.now() + (waitMs ?? 0) < deadline;
+			if (waitMs !== undefined && inTime && attempt < MAX_RATE_LIMIT_RETRIES) {
 				await sleep(waitMs);
 				continue;
 			}
 			const when = resetAt
-				? `The limit resets at ${resetAt.toISOString()}.`
-				: 'VoxPria did not say when the limit resets.';
+				? `the limit resets at ${resetAt.toISOString()}; try again after that`
+				: 'try again in a few minutes';
 			throw apiError(
 				node,
 				429,
-				`VoxPria rate limit reached (HTTP 429). ${when}`,
+				`VoxPria rate limit reached (HTTP 429): ${when}`,
 				`VoxPria allows 1,000 API requests per hour and 100 new calls per minute. ${voxPriaMessage ?? ''}`.trim(),
 				resetAt ? { resetAt: resetAt.toISOString() } : {},
 			);
 		}
 
+		const redirect = status >= 300 && status < 400 ? header(headers, 'location') : undefined;
+		const location = redirect === undefined ? undefined : redact(redirect);
 		throw apiError(
 			node,
 			status,
-			describeStatus(status, path, baseUrl),
-			[voxPriaMessage, label].filter(Boolean).join(' | '),
+			describeStatus(status, path, baseUrl, voxPriaMessage),
+			[location && `The answer pointed to ${location.slice(0, 300)}`, voxPriaMessage, label]
+				.filter(Boolean)
+				.join(' | '),
 		);
 	}
 }

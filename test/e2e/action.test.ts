@@ -7,6 +7,7 @@
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import { networkInterfaces } from 'os';
 
 import {
 	actionNode,
@@ -288,6 +289,133 @@ describe('VoxPria action node in a real n8n', () => {
 		expect(answer.output).toContain('777');
 		await stack.n8n.deactivate(created.id);
 	}, 180_000);
+
+	/** A plain HTTP server that records every request (method, url, authorization) and answers 200. */
+	async function startRecorder(host = '127.0.0.1', answer = '{"success":true,"data":{"balance":1}}') {
+		const seen: Array<{ method?: string; url?: string; authorization?: string }> = [];
+		const server = http.createServer((req, res) => {
+			seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
+			res.writeHead(200, { 'content-type': answer.startsWith('<') ? 'text/html' : 'application/json' });
+			res.end(answer);
+		});
+		await new Promise<void>((resolve) => server.listen(0, host, resolve));
+		const { port } = server.address() as AddressInfo;
+		return {
+			url: `http://${host}:${port}`,
+			seen,
+			close: () =>
+				new Promise<void>((resolve) => {
+					server.close(() => resolve());
+					server.closeAllConnections();
+				}),
+		};
+	}
+
+	it('#11.7 a 307 from VoxPria to another origin is not followed: the key is not sent there, the execution says what to fix', async () => {
+		const elsewhere = await startRecorder();
+		try {
+			stack.sandbox.clearRequests();
+			stack.sandbox.addFault({
+				path: '/api/v1/credits',
+				status: 307,
+				headers: { Location: `${elsewhere.url}/api/v1/credits` },
+			});
+			const execution = await runOnce('redirect', [actionNode(stack, 'VoxPria', { resource: 'credit', operation: 'getBalance' })]);
+			// 0.1.0: n8n followed the redirect and this server got `Authorization: Bearer <key>`.
+			expect(elsewhere.seen).toEqual([]);
+			expect(execution.status).toBe('error');
+			expect(executionError(execution)).toBe(
+				'VoxPria answered with a redirect (HTTP 307), which this node does not follow: check the Base URL in the VoxPria credential (normally https://app.voxpria.com)',
+			);
+			expect(elsewhere.seen).toEqual([]);
+			expect(stack.sandbox.requests().filter((r) => r.path === '/api/v1/credits')).toHaveLength(1);
+		} finally {
+			stack.sandbox.clearFaults();
+			await elsewhere.close();
+		}
+	}, 120_000);
+
+	it('#11.7 an http:// Base URL on another host is refused before any request', async () => {
+		const address = Object.values(networkInterfaces())
+			.flat()
+			.find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
+		if (!address) throw new Error('this test needs a network interface besides loopback');
+		const remote = await startRecorder(address);
+		try {
+			const credential = await stack.n8n.createCredential({
+				name: 'VoxPria over plain http',
+				type: 'voxPriaApi',
+				data: { apiKey: 'agl_sk_plain_http_e2e', baseUrl: remote.url },
+			});
+			const node = { ...actionNode(stack, 'VoxPria', { resource: 'credit', operation: 'getBalance' }), credentials: { voxPriaApi: { id: credential.id, name: credential.name } } };
+			const execution = await runOnce('plain-http', [node]);
+			expect(executionError(execution)).toBe(
+				`The Base URL ${remote.url} uses http://, which would send the API key unencrypted: change it to https:// in the VoxPria credential (http:// is only allowed for localhost)`,
+			);
+			expect(remote.seen).toEqual([]);
+		} finally {
+			await remote.close();
+		}
+	}, 120_000);
+
+	it('#11.8 Webhook → Delete with the ID ".." is refused before any request (0.1.0 sent DELETE /api/v1)', async () => {
+		stack.sandbox.clearRequests();
+		const execution = await runOnce('dot-id', [
+			actionNode(stack, 'VoxPria', { resource: 'webhook', operation: 'delete', webhookId: '..' }),
+		]);
+		expect(execution.status).toBe('error');
+		expect(executionError(execution)).toBe(
+			'Webhook ID ".." is not a VoxPria ID: IDs have only letters, digits and _ - . : and do not start with a dot',
+		);
+		expect(stack.sandbox.requests()).toEqual([]);
+	}, 120_000);
+
+	it('#11.8 with Continue On Fail, a crafted ID from an expression becomes an error item', async () => {
+		stack.sandbox.clearRequests();
+		const node = {
+			...actionNode(stack, 'VoxPria', { resource: 'contact', operation: 'delete', contactId: '={{ "../../credits" }}' }),
+			onError: 'continueRegularOutput',
+		};
+		const execution = await runOnce('dot-id-item', [node]);
+		expect(nodeOutput(execution, 'VoxPria')).toEqual([
+			{ error: 'Contact ID "../../credits" is not a VoxPria ID: IDs have only letters, digits and _ - . : and do not start with a dot' },
+		]);
+		expect(stack.sandbox.requests()).toEqual([]);
+	}, 120_000);
+
+	it('#11.11 the credential test: a web page at the Base URL is not "connected"; a redirect is not followed', async () => {
+		const page = await startRecorder('127.0.0.1', '<!doctype html><html><body>Welcome</body></html>');
+		const elsewhere = await startRecorder();
+		try {
+			const asPage = await stack.n8n.testCredential({ type: 'voxPriaApi', data: { apiKey: stack.sandbox.apiKey, baseUrl: page.url } });
+			expect(asPage).toEqual(
+				expect.objectContaining({
+					status: 'Error',
+					message:
+						'The Base URL answered, but not like the VoxPria API (no credit balance in the answer). Check the Base URL (normally https://app.voxpria.com).',
+				}),
+			);
+			expect(page.seen.map((r) => r.url)).toEqual(['/api/v1/credits']);
+
+			stack.sandbox.addFault({ path: '/api/v1/credits', status: 307, headers: { Location: `${elsewhere.url}/api/v1/credits` } });
+			const moved = await stack.n8n.testCredential({ type: 'voxPriaApi', data: { apiKey: stack.sandbox.apiKey, baseUrl: stack.sandbox.url } });
+			expect(moved).toEqual(
+				expect.objectContaining({
+					status: 'Error',
+					message:
+						'The Base URL answered with a redirect, which is not followed so that the API key is not sent elsewhere. Check the Base URL (normally https://app.voxpria.com).',
+				}),
+			);
+			expect(elsewhere.seen).toEqual([]);
+
+			// The real VoxPria answer still passes.
+			const ok = await stack.n8n.testCredential({ type: 'voxPriaApi', data: { apiKey: stack.sandbox.apiKey, baseUrl: `${stack.sandbox.url}/api/v1/` } });
+			expect(ok).toEqual(expect.objectContaining({ status: 'OK' }));
+		} finally {
+			await page.close();
+			await elsewhere.close();
+		}
+	}, 60_000);
 
 	it('the VoxPria API key appears in no execution data and not in n8n’s log', async () => {
 		const executions = await stack.n8n.executions({ includeData: true });

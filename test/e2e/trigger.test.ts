@@ -30,7 +30,7 @@ const { TRANSCRIPT } = require('../sandbox/server') as { TRANSCRIPT: string };
 
 const TRIGGER = 'VoxPria Trigger';
 const WRONG_KEY = 'agl_sk_e2e_wrong_key_0123456789';
-const KEY_MESSAGE = 'VoxPria rejected the API key (check the credential; keys need the webhooks scope)';
+const KEY_MESSAGE = 'VoxPria rejected the API key (HTTP 401): check the API key in the VoxPria credential; it needs the webhooks scope';
 
 /** A transcript with accents, emoji (also a ZWJ sequence) and U+2028, as VoxPria sends them. */
 const UNICODE_TRANSCRIPT = `${TRANSCRIPT}\u2028Client: Gracias, señor Müller 👩‍💻 — 日本語もOK`;

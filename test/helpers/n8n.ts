@@ -325,18 +325,40 @@ export async function testCredential(credentials: ICredentialDataDecryptedObject
 		type: 'voxPriaApi',
 		data: credentials,
 	});
+	// From here on as n8n 2.40.7's CredentialsTester.runRequestTest (services/credentials-tester.service.js).
+	const rules = credentialType.test.rules ?? [];
+	let response: INodeExecutionData[][] | null | undefined;
 	try {
-		await routingNode.runNode();
+		response = (await routingNode.runNode()) as INodeExecutionData[][] | null | undefined;
 	} catch (error) {
-		const response = (error as { cause?: { response?: { status: number; statusText: string } } }).cause
-			?.response;
-		if (response) {
-			const rule = credentialType.test.rules?.find(
-				(candidate) => candidate.type === 'responseCode' && candidate.properties.value === response.status,
+		const cause = (error as { cause?: { code?: string; response?: { status: number; statusText: string } } }).cause;
+		if (cause?.response) {
+			const rule = rules.find(
+				(candidate) => candidate.type === 'responseCode' && candidate.properties.value === cause.response!.status,
 			);
-			return { status: 'Error', message: rule ? (rule.properties as IDataObject).message : response.statusText };
+			if (rule) return { status: 'Error', message: (rule.properties as IDataObject).message };
+			return {
+				status: 'Error',
+				message: cause.response.statusText || `Received HTTP status code: ${cause.response.status}`,
+			};
 		}
+		if (cause?.code) return { status: 'Error', message: cause.code };
 		return { status: 'Error', message: (error as Error).message };
 	}
+	for (const rule of rules) {
+		if (rule.type !== 'responseSuccessBody') continue;
+		const json = response?.[0]?.[0]?.json as unknown;
+		// lodash's get(json, key), for the dotted keys a rule uses.
+		const value = rule.properties.key
+			.split('.')
+			.reduce<unknown>((at, part) => (at === null || at === undefined ? undefined : (at as IDataObject)[part]), json);
+		if (value === rule.properties.value) return { status: 'Error', message: rule.properties.message };
+	}
 	return { status: 'OK', message: 'Connection successful!' };
+}
+
+/** A credential expression (such as the test request's `baseURL`) resolved as n8n resolves it. */
+export function resolveCredentialExpression(value: string, credentials: ICredentialDataDecryptedObject): string {
+	const { node, workflow } = nodeInWorkflow(ACTION_TYPE, { credentials });
+	return resolve(value, credentials, workflow, node);
 }

@@ -33,11 +33,12 @@ import { itLeavesNoSecret, type ReliabilityStack, useReliabilityStack } from './
 type Step = 'checkExists' | 'create' | 'delete';
 type Kind = '401' | '403' | '404' | '429 near' | '429 far' | '500' | 'dropped' | 'refused';
 
-const KEY = 'VoxPria rejected the API key (check the credential; keys need the webhooks scope)';
+const KEY = /^VoxPria rejected the API key \(HTTP 40[13]\): check the API key in the VoxPria credential; it needs the webhooks scope$/;
 const SERVER = 'VoxPria had a server error (HTTP 500); try again in a few minutes';
-const NOT_FOUND = 'VoxPria found nothing at /webhooks (HTTP 404)';
-const FAR_LIMIT = /^VoxPria rate limit reached \(HTTP 429\)\. The limit resets at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\.$/;
-const reach = (reason: string) => new RegExp(`^Could not reach VoxPria at http://127\\.0\\.0\\.1:\\d+: ${reason}$`);
+const NOT_FOUND = /^VoxPria found nothing at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/webhooks \(HTTP 404\): check the Base URL in the VoxPria credential$/;
+const FAR_LIMIT = /^VoxPria rate limit reached \(HTTP 429\): the limit resets at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z; try again after that$/;
+const reach = (reason: string) =>
+	new RegExp(`^Could not reach VoxPria at http://127\\.0\\.0\\.1:\\d+: ${reason}; (try again in a few minutes, or )?check the Base URL in the VoxPria credential$`);
 
 /** What the user must be told; undefined: the fault must be absorbed (no error at all). */
 function expectedMessage(kind: Kind, step: Step): string | RegExp | undefined {
@@ -333,7 +334,7 @@ describe('faults at activation and deactivation', () => {
 			});
 			const { id, url } = await newWorkflow('closed port', { id: closed.id, name: closed.name });
 			const message = await activate(id);
-			expect(message).toBe('Could not reach VoxPria at http://127.0.0.1:9: the connection was refused');
+			expect(message).toBe('Could not reach VoxPria at http://127.0.0.1:9: the connection was refused; check the Base URL in the VoxPria credential');
 			expect(await registrationsFor(stack, url)).toHaveLength(0);
 		}, minutes(2));
 

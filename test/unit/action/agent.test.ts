@@ -59,7 +59,7 @@ describe('VoxPria node: agent resource', () => {
 	it('an unknown agent is a 404 error naming the path', async () => {
 		const error = await failure(run(sandbox, { resource: 'agent', operation: 'get', agentId: byId('agt_nope') }));
 		expect(error.httpCode).toBe('404');
-		expect(error.message).toBe('VoxPria found nothing at /agents/agt_nope (HTTP 404)');
+		expect(error.message).toBe('VoxPria found nothing at /agents/agt_nope (HTTP 404): check the Agent ID');
 		expect(error.description).toBe('Agent not found | GET /api/v1/agents/agt_nope');
 		expect(error.context.itemIndex).toBe(0);
 	});

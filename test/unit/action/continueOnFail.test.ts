@@ -25,7 +25,7 @@ describe('VoxPria node: Continue On Fail', () => {
 			continueOnFail: true,
 		});
 		const message =
-			'VoxPria rejected the API key (check the credential; keys need the calls scope)';
+			'VoxPria rejected the API key (HTTP 401): check the API key in the VoxPria credential; it needs the calls scope';
 		expect(output).toEqual([
 			{ json: { error: message }, pairedItem: { item: 0 } },
 			{ json: { error: message }, pairedItem: { item: 1 } },

@@ -1,5 +1,8 @@
+import { listAll, MAX_RECORDS } from '../../../nodes/shared/paging';
+import { hookContext, loadOptionsContext } from '../../helpers/n8n';
+import { rateLimitFault } from '../../helpers/sandbox';
 import { startSandbox } from '../../sandbox/server';
-import { apiRequests, run, type Sandbox } from '../action/setup';
+import { apiRequests, failure, run, type Sandbox } from '../action/setup';
 
 type Mode = 'honour' | 'cap' | 'ignore';
 
@@ -158,5 +161,88 @@ describe('VoxPria node: paging through lists', () => {
 			[2, 20],
 			[3, 20],
 		]);
+	});
+});
+
+/**
+ * listAll is bounded: a record cap and an overall deadline, each an error that says what to do.
+ * The tests lower both bounds through listAll's options; the node's own defaults are checked once
+ * with a list that really is longer than the cap.
+ */
+describe('listAll: bounds on a list that never ends', () => {
+	let sandbox: Sandbox;
+
+	beforeAll(async () => {
+		sandbox = await startSandbox({ port: 0 });
+	});
+	afterAll(async () => {
+		await sandbox.close();
+	});
+	beforeEach(async () => {
+		await sandbox.reset();
+		await sandbox.clearRequests();
+	});
+
+	const credentials = () => ({ apiKey: sandbox.apiKey, baseUrl: sandbox.url });
+
+	it(`Return All over more than ${MAX_RECORDS.toLocaleString('en-US')} contacts stops with an error that says to set a Limit`, async () => {
+		await sandbox.seed({ contacts: MAX_RECORDS + 1 });
+		await sandbox.setPaging({ mode: 'ignore' });
+		const error = await failure(
+			run(sandbox, { resource: 'contact', operation: 'getAll', returnAll: true }),
+		);
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error.message).toBe(
+			"VoxPria's list at /api/v1/contacts has more than 50,000 records, more than the node reads at once: turn off Return All and set a Limit (at most 50,000)",
+		);
+		expect(error.context.itemIndex).toBe(0);
+	}, 60_000);
+
+	it('a list still going at the deadline stops with an error that says to set a Limit', async () => {
+		await sandbox.seed({ contacts: 50 });
+		await sandbox.setPaging({ mode: 'cap', cap: 5 });
+		// Every page takes 150 ms; the deadline is 400 ms: the third page is not asked for.
+		await sandbox.addFault({ path: '/api/v1/contacts', count: 100, delayMs: 150 });
+		const context = loadOptionsContext({ credentials: credentials() });
+		const started = Date.now();
+		const error = await failure(
+			listAll.call(context, '/contacts', { idField: 'contactId', deadlineMs: 400 }),
+		);
+		expect(Date.now() - started).toBeLessThan(1_500);
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error.message).toBe(
+			'Listing /api/v1/contacts took longer than 0.4 s, so the node stopped: turn off Return All and set a Limit (at most 50,000)',
+		);
+		expect(apiRequests(sandbox).length).toBeLessThanOrEqual(4);
+	});
+
+	it('does not wait out a rate limit that resets after the deadline', async () => {
+		await sandbox.addFault(
+			rateLimitFault({ path: '/api/v1/agents' }, Math.floor(Date.now() / 1000) + 5),
+		);
+		const context = loadOptionsContext({ credentials: credentials() });
+		const started = Date.now();
+		const error = await failure(
+			listAll.call(context, '/agents', { idField: 'agentId', deadlineMs: 1_000 }),
+		);
+		expect(Date.now() - started).toBeLessThan(1_000);
+		expect(error.message).toMatch(/^VoxPria rate limit reached \(HTTP 429\): the limit resets at /);
+		expect(apiRequests(sandbox)).toHaveLength(1);
+	});
+
+	it('at activation, too many webhooks is an error that says to delete unused webhooks in VoxPria', async () => {
+		await sandbox.seed({
+			webhooks: Array.from({ length: 12 }, (_, index) => ({
+				url: `https://hooks.example.com/${index}`,
+				events: ['call.completed'],
+			})),
+		});
+		const { context } = hookContext({ credentials: credentials() });
+		const error = await failure(
+			listAll.call(context, '/webhooks', { idField: 'webhookId', maxRecords: 10 }),
+		);
+		expect(error.message).toBe(
+			'The VoxPria account has more than 10 webhooks, more than n8n reads at once: delete the webhooks you no longer use in VoxPria, then try again',
+		);
 	});
 });

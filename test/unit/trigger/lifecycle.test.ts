@@ -90,7 +90,7 @@ describe('VoxPria Trigger registration lifecycle', () => {
 		it('fails activation clearly when VoxPria rejects the key, and registers nothing', async () => {
 			setup.credentials.apiKey = 'agl_sk_wrong';
 			await expect(triggerLifecycle(setup).activate()).rejects.toThrow(
-				'VoxPria rejected the API key (check the credential; keys need the webhooks scope)',
+				'VoxPria rejected the API key (HTTP 401): check the API key in the VoxPria credential; it needs the webhooks scope',
 			);
 			expect(await remote()).toEqual([]);
 			expect(registration() ?? {}).toEqual({});
@@ -104,7 +104,7 @@ describe('VoxPria Trigger registration lifecycle', () => {
 				body: { success: false, error: 'Missing scope: webhooks' },
 			});
 			await expect(triggerLifecycle(setup).activate()).rejects.toThrow(
-				'VoxPria rejected the API key (check the credential; keys need the webhooks scope)',
+				'VoxPria rejected the API key (HTTP 403): check the API key in the VoxPria credential; it needs the webhooks scope',
 			);
 		});
 
@@ -137,7 +137,7 @@ describe('VoxPria Trigger registration lifecycle', () => {
 			await sandbox.addFault(rateLimitFault({ method: 'POST', path: '/api/v1/webhooks' }, reset));
 			const started = Date.now();
 			await expect(triggerLifecycle(setup).activate()).rejects.toThrow(
-				`VoxPria rate limit reached (HTTP 429). The limit resets at ${new Date(reset * 1000).toISOString()}.`,
+				`VoxPria rate limit reached (HTTP 429): the limit resets at ${new Date(reset * 1000).toISOString()}; try again after that`,
 			);
 			expect(Date.now() - started).toBeLessThan(2_000);
 			expect(await remote()).toEqual([]);

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { voxPriaRequest } from '../../../shared/transport';
+import { pathFor, voxPriaRequest } from '../../../shared/transport';
 import { agentLocator, readAgentId } from '../../shared/fields';
 
 const properties: INodeProperties[] = [
@@ -14,6 +14,5 @@ export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const agentId = readAgentId(this, itemIndex);
-	const path = `/agents/${encodeURIComponent(agentId)}`;
-	return (await voxPriaRequest.call(this, 'GET', path)) as IDataObject;
+	return (await voxPriaRequest.call(this, 'GET', pathFor('/agents/:id', agentId))) as IDataObject;
 }

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { voxPriaRequest } from '../../../shared/transport';
+import { pathFor, voxPriaRequest } from '../../../shared/transport';
 import { agentLocator, readAgentId } from '../../shared/fields';
 
 const properties: INodeProperties[] = [
@@ -17,6 +17,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	return (await voxPriaRequest.call(
 		this,
 		'GET',
-		`/agents/${encodeURIComponent(agentId)}/flow`,
+		pathFor('/agents/:id/flow', agentId),
 	)) as IDataObject;
 }

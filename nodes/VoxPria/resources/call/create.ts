@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError, sleep, updateDisplayOptions } from 'n8n-workflow';
 
 import { asNodeError } from '../../../shared/errors';
-import { voxPriaRequest } from '../../../shared/transport';
+import { pathFor, voxPriaRequest } from '../../../shared/transport';
 import { agentLocator, readAgentId } from '../../shared/fields';
 import { withOutputFields } from '../../shared/operation';
 import { assertE164, pairsToObject, parseJsonObject } from '../../shared/validate';
@@ -184,7 +184,7 @@ async function waitForEnd(
 		}
 		await sleep(Math.min(pollMs, remaining));
 		try {
-			const latest = await voxPriaRequest.call(this, 'GET', `/calls/${encodeURIComponent(callId)}`);
+			const latest = await voxPriaRequest.call(this, 'GET', pathFor('/calls/:id', callId));
 			call = { ...call, ...(latest as IDataObject) };
 		} catch (error) {
 			// The call exists and costs credits: say so, so nobody starts it a second time by mistake.

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { voxPriaRequest } from '../../../shared/transport';
+import { pathFor, voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
 
 const properties: INodeProperties[] = [
@@ -28,9 +28,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		'Call ID',
 		itemIndex,
 	);
-	return (await voxPriaRequest.call(
-		this,
-		'GET',
-		`/calls/${encodeURIComponent(callId)}`,
-	)) as IDataObject;
+	return (await voxPriaRequest.call(this, 'GET', pathFor('/calls/:id', callId))) as IDataObject;
 }

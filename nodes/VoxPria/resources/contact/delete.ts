@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { voxPriaRequest } from '../../../shared/transport';
+import { pathFor, voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
 
 const properties: INodeProperties[] = [
@@ -27,11 +27,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		'Contact ID',
 		itemIndex,
 	);
-	const data = await voxPriaRequest.call(
-		this,
-		'DELETE',
-		`/contacts/${encodeURIComponent(contactId)}`,
-	);
+	const data = await voxPriaRequest.call(this, 'DELETE', pathFor('/contacts/:id', contactId));
 	return {
 		contactId,
 		deleted: true,

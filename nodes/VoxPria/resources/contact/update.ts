@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { voxPriaRequest } from '../../../shared/transport';
+import { pathFor, voxPriaRequest } from '../../../shared/transport';
 import { assertE164, parseJsonObject, requireText } from '../../shared/validate';
 
 const properties: INodeProperties[] = [
@@ -91,7 +91,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			},
 		);
 	}
-	return (await voxPriaRequest.call(this, 'PUT', `/contacts/${encodeURIComponent(contactId)}`, {
+	return (await voxPriaRequest.call(this, 'PUT', pathFor('/contacts/:id', contactId), {
 		body,
 	})) as IDataObject;
 }

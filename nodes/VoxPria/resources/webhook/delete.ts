@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import { asNodeError } from '../../../shared/errors';
-import { voxPriaRequest } from '../../../shared/transport';
+import { pathFor, voxPriaRequest } from '../../../shared/transport';
 import { requireText } from '../../shared/validate';
 
 const properties: INodeProperties[] = [
@@ -30,11 +30,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		itemIndex,
 	);
 	try {
-		const data = await voxPriaRequest.call(
-			this,
-			'DELETE',
-			`/webhooks/${encodeURIComponent(webhookId)}`,
-		);
+		const data = await voxPriaRequest.call(this, 'DELETE', pathFor('/webhooks/:id', webhookId));
 		const answer = data && typeof data === 'object' ? (data as IDataObject) : {};
 		return { webhookId, deleted: true, ...answer };
 	} catch (error) {
