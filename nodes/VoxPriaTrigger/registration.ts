@@ -3,6 +3,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { eventList } from '../shared/events';
 import { asNodeError } from '../shared/errors';
+import { pathFor } from '../shared/ids';
 import { listAll } from '../shared/paging';
 import { voxPriaRequest } from '../shared/transport';
 import type { Registration } from './storedState';
@@ -57,7 +58,7 @@ export function describeTrigger(context: Context): string {
 }
 
 async function listWebhooks(context: Context): Promise<RemoteWebhook[]> {
-	const records = await listAll.call(context as IHookFunctions, '/webhooks', {
+	const records = await listAll.call(context, '/webhooks', {
 		idField: 'webhookId',
 	});
 	return records as unknown as RemoteWebhook[];
@@ -66,11 +67,7 @@ async function listWebhooks(context: Context): Promise<RemoteWebhook[]> {
 /** Deletes one registration; "already gone" is what we wanted. */
 export async function deleteRemote(context: Context, webhookId: string): Promise<void> {
 	try {
-		await voxPriaRequest.call(
-			context as IHookFunctions,
-			'DELETE',
-			`/webhooks/${encodeURIComponent(webhookId)}`,
-		);
+		await voxPriaRequest.call(context, 'DELETE', pathFor('/webhooks/:id', webhookId));
 	} catch (error) {
 		if (error instanceof NodeApiError && error.httpCode === '404') return;
 		throw asNodeError(context.getNode(), error);
@@ -130,7 +127,7 @@ export async function registerWebhook(
 ): Promise<Registration> {
 	let created: IDataObject;
 	try {
-		created = (await voxPriaRequest.call(context as IHookFunctions, 'POST', '/webhooks', {
+		created = (await voxPriaRequest.call(context, 'POST', '/webhooks', {
 			body: { url, events, active: true },
 		})) as IDataObject;
 	} catch (error) {

@@ -503,7 +503,7 @@ describe('VoxPria Trigger deliveries', () => {
 				'VoxPria Trigger refused a delivery (HTTP 401): invalid signature: signature does not match the body [workflow "Test workflow" (wf-1), node "VoxPria Trigger", event call.completed, from 127.0.0.1]',
 				// A well-formed signature that matches nothing makes the trigger ask VoxPria whether its
 				// registration is outdated (at most once a minute); VoxPria is unreachable in this test.
-				'VoxPria Trigger could not check its registration at VoxPria after a signature failure: Could not reach VoxPria at http://127.0.0.1:9: the connection was refused [workflow "Test workflow" (wf-1), node "VoxPria Trigger"]',
+				'VoxPria Trigger could not check its registration at VoxPria after a signature failure: Could not reach VoxPria at http://127.0.0.1:9: the connection was refused; check the Base URL in the VoxPria credential [workflow "Test workflow" (wf-1), node "VoxPria Trigger"]',
 				// The unsigned delivery is counted under "invalid signature", for the minute's summary.
 				'VoxPria Trigger refused a delivery (HTTP 200): duplicate: this delivery already started an execution [workflow "Test workflow" (wf-1), node "VoxPria Trigger", event call.completed, from 127.0.0.1]',
 			]);
