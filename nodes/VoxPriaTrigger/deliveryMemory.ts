@@ -19,7 +19,7 @@ export { deliveryKey, KEY_BYTES, type DeliveryKey } from './savedMemory';
  *   takes an unrecorded delivery for a duplicate.
  */
 
-export const MAX_ENTRIES = 1_000;
+export const MAX_ENTRIES = 500;
 
 /** What the memory knows about a delivery. */
 export type Recall = 'new' | 'recorded' | 'pending' | 'belowFloor';

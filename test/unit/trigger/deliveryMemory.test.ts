@@ -111,7 +111,7 @@ describe('DeliveryMemory', () => {
 		expect(saved.length / MAX_ENTRIES).toBeLessThan(9.5);
 		expect(decodeMemory(saved)?.entries[MAX_ENTRIES - 1]).toEqual([
 			key(MAX_ENTRIES - 1),
-			T0 + 999 * 1537 + (999 % 7),
+			T0 + (MAX_ENTRIES - 1) * 1537 + ((MAX_ENTRIES - 1) % 7),
 		]);
 	});
 
