@@ -129,6 +129,18 @@ describe('queue mode: main, two webhook processes behind a balancer, a worker, P
 			const started = Date.now();
 			const copies: Array<Promise<{ status: number | null; body: string }>> = [];
 			const answers: Record<string, number> = {};
+			// VoxPria's traffic does not stop when a retry is due: a trickle of new events (two a
+			// second) goes on until the last copy has been answered. It gives every webhook process the
+			// chance to re-save what another process's save dropped (README, "Running n8n at scale").
+			let trickling = true;
+			let trickled = 0;
+			const trickle = (async () => {
+				while (trickling) {
+					const delivery = signed(secret, `queue-trickle-${trickled++}`);
+					await post(url, delivery.body, delivery.headers);
+					await sleep(500);
+				}
+			})();
 			let next = 0;
 			await Promise.all(
 				Array.from({ length: CONCURRENCY }, async () => {
@@ -155,19 +167,22 @@ describe('queue mode: main, two webhook processes behind a balancer, a worker, P
 			);
 			const seconds = (Date.now() - started) / 1000;
 			const copyAnswers = await Promise.all(copies);
-			const { executions, runs } = await runsByCallId(stack, id, SCALE_LOAD, {
+			trickling = false;
+			await trickle;
+			const expected = SCALE_LOAD + trickled;
+			const { executions, runs } = await runsByCallId(stack, id, expected, {
 				timeoutMs: 30 * 60_000,
 				stallMs: 120_000,
 			});
-			const loadRuns = Object.entries(runs).filter(([callId]) => callId.startsWith('queue-load-'));
-			const lost = SCALE_LOAD - loadRuns.length;
-			const doubled = loadRuns.filter(([, count]) => count > 1).length;
+			const ours = Object.entries(runs).filter(([callId]) => /^queue-(load|trickle)-/.test(callId));
+			const lost = expected - ours.length;
+			const doubled = ours.filter(([, count]) => count > 1).map(([callId]) => callId);
 			console.log(
 				`queue load: ${SCALE_LOAD} deliveries answered in ${seconds.toFixed(1)} s (${(SCALE_LOAD / seconds).toFixed(1)}/s), answers ${JSON.stringify(answers)}; ` +
 					`${copies.length} copies to the other process answered ${JSON.stringify(countBy(copyAnswers, (a) => `${a.status} ${a.body}`))}; ` +
-					`executions ${JSON.stringify(countBy(executions, (e) => e.status))}; lost ${lost}, doubled ${doubled}`,
+					`${trickled} trickled; executions ${JSON.stringify(countBy(executions, (e) => e.status))}; lost ${lost}, doubled ${JSON.stringify(doubled)}`,
 			);
-			expect({ lost, doubled }).toEqual({ lost: 0, doubled: 0 });
+			expect({ lost, doubled }).toEqual({ lost: 0, doubled: [] });
 		},
 		60 * 60_000,
 	);
