@@ -123,71 +123,106 @@ describe('queue mode: main, two webhook processes behind a balancer, a worker, P
 			for (const callId of callIds[offset]) expect(runs[callId]).toBeGreaterThanOrEqual(1);
 	}, 300_000);
 
-	it(
-		`load: ${SCALE_LOAD} deliveries at concurrency ${CONCURRENCY} through the balancer, 10% sent again 1–5 s later to the other process: each runs once`,
-		async () => {
-			const started = Date.now();
-			const copies: Array<Promise<{ status: number | null; body: string }>> = [];
-			const answers: Record<string, number> = {};
-			// VoxPria's traffic does not stop when a retry is due: a trickle of new events (two a
-			// second) goes on until the last copy has been answered. It gives every webhook process the
-			// chance to re-save what another process's save dropped (README, "Running n8n at scale").
-			let trickling = true;
-			let trickled = 0;
-			const trickle = (async () => {
-				while (trickling) {
-					const delivery = signed(secret, `queue-trickle-${trickled++}`);
-					await post(url, delivery.body, delivery.headers);
-					await sleep(500);
-				}
-			})();
-			let next = 0;
-			await Promise.all(
-				Array.from({ length: CONCURRENCY }, async () => {
-					while (next < SCALE_LOAD) {
-						const index = next++;
-						const delivery = signed(secret, `queue-load-${index}`);
-						const answer = await post(url, delivery.body, delivery.headers);
-						answers[String(answer.status)] = (answers[String(answer.status)] ?? 0) + 1;
-						if (answer.status !== 200)
-							throw new Error(
-								`delivery ${index}: ${answer.status} ${answer.body} ${answer.error ?? ''}`,
-							);
-						if (index % 10 === 0) {
-							const other =
-								answer.servedBy === stack.cluster.webhookProcesses[0].name ? direct[1] : direct[0];
-							copies.push(
-								sleep(1_000 + ((index * 7919) % 4_000)).then(() =>
-									post(other, delivery.body, delivery.headers),
-								),
-							);
-						}
+	/**
+	 * SCALE_LOAD deliveries at concurrency 20 to `target`, 10% sent again 1–5 s after their answer to
+	 * `copyTo(answer)`, while a trickle of new events (two a second) goes on until the last copy has
+	 * been answered, as VoxPria's traffic would. Answers what ran how often.
+	 */
+	async function loadWithCopies(
+		label: string,
+		target: string,
+		copyTo: (servedBy?: string) => string,
+	) {
+		const started = Date.now();
+		const copies: Array<Promise<{ status: number | null; body: string }>> = [];
+		const copied: string[] = [];
+		const answers: Record<string, number> = {};
+		let trickling = true;
+		let trickled = 0;
+		const trickle = (async () => {
+			while (trickling) {
+				const delivery = signed(secret, `${label}-trickle-${trickled++}`);
+				await post(target, delivery.body, delivery.headers);
+				await sleep(500);
+			}
+		})();
+		let next = 0;
+		await Promise.all(
+			Array.from({ length: CONCURRENCY }, async () => {
+				while (next < SCALE_LOAD) {
+					const index = next++;
+					const callId = `${label}-${index}`;
+					const delivery = signed(secret, callId);
+					const answer = await post(target, delivery.body, delivery.headers);
+					answers[String(answer.status)] = (answers[String(answer.status)] ?? 0) + 1;
+					if (answer.status !== 200)
+						throw new Error(
+							`delivery ${index}: ${answer.status} ${answer.body} ${answer.error ?? ''}`,
+						);
+					if (index % 10 === 0) {
+						copied.push(callId);
+						const to = copyTo(answer.servedBy);
+						copies.push(
+							sleep(1_000 + ((index * 7919) % 4_000)).then(() =>
+								post(to, delivery.body, delivery.headers),
+							),
+						);
 					}
-				}),
-			);
-			const seconds = (Date.now() - started) / 1000;
-			const copyAnswers = await Promise.all(copies);
-			trickling = false;
-			await trickle;
-			const expected = SCALE_LOAD + trickled;
-			const { executions, runs } = await runsByCallId(stack, id, expected, {
-				timeoutMs: 30 * 60_000,
-				stallMs: 120_000,
-			});
-			const ours = Object.entries(runs).filter(([callId]) => /^queue-(load|trickle)-/.test(callId));
-			const lost = expected - ours.length;
-			const doubled = ours.filter(([, count]) => count > 1).map(([callId]) => callId);
+				}
+			}),
+		);
+		const seconds = (Date.now() - started) / 1000;
+		const copyAnswers = await Promise.all(copies);
+		trickling = false;
+		await trickle;
+		const expected = SCALE_LOAD + trickled;
+		const { executions, runs } = await runsByCallId(stack, id, expected, {
+			timeoutMs: 30 * 60_000,
+			stallMs: 120_000,
+		});
+		const ours = Object.entries(runs).filter(([callId]) => callId.startsWith(`${label}-`));
+		const lost = expected - ours.length;
+		const doubled = ours.filter(([, count]) => count > 1).map(([callId]) => callId);
+		console.log(
+			`${label}: ${SCALE_LOAD} deliveries answered in ${seconds.toFixed(1)} s (${(SCALE_LOAD / seconds).toFixed(1)}/s), answers ${JSON.stringify(answers)}; ` +
+				`${copies.length} copies answered ${JSON.stringify(countBy(copyAnswers, (a) => `${a.status} ${a.body}`))}; ` +
+				`${trickled} trickled; executions ${JSON.stringify(countBy(executions, (e) => e.status))}; lost ${lost}, doubled ${JSON.stringify(doubled)}`,
+		);
+		return { lost, doubled, copied, copies: copies.length };
+	}
+
+	it(
+		`load: ${SCALE_LOAD} deliveries at concurrency ${CONCURRENCY}, round-robin, 10% sent again 1–5 s later to the other webhook process: none lost, only such copies can run twice`,
+		async () => {
+			const other = (servedBy?: string) =>
+				servedBy === stack.cluster.webhookProcesses[0].name ? direct[1] : direct[0];
+			const { lost, doubled, copied, copies } = await loadWithCopies('queue-load', url, other);
+			expect(lost).toBe(0);
+			// n8n writes a workflow's static data whole, last writer wins: a copy reaching the other
+			// process before that process has read the first one's save can run again (README).
+			expect(doubled.filter((callId) => !copied.includes(callId))).toEqual([]);
 			console.log(
-				`queue load: ${SCALE_LOAD} deliveries answered in ${seconds.toFixed(1)} s (${(SCALE_LOAD / seconds).toFixed(1)}/s), answers ${JSON.stringify(answers)}; ` +
-					`${copies.length} copies to the other process answered ${JSON.stringify(countBy(copyAnswers, (a) => `${a.status} ${a.body}`))}; ` +
-					`${trickled} trickled; executions ${JSON.stringify(countBy(executions, (e) => e.status))}; lost ${lost}, doubled ${JSON.stringify(doubled)}`,
+				`round-robin: ${doubled.length} of ${copies} copies sent to the other webhook process ran again`,
+			);
+		},
+		60 * 60_000,
+	);
+
+	it(
+		`load: ${SCALE_LOAD} deliveries at concurrency ${CONCURRENCY}, routed by signature, 10% sent again 1–5 s later through the balancer: each runs exactly once`,
+		async () => {
+			const bySignature = urlOn(stack.cluster.balancer!.signatureUrl, url);
+			const { lost, doubled } = await loadWithCopies(
+				'queue-signature',
+				bySignature,
+				() => bySignature,
 			);
 			expect({ lost, doubled }).toEqual({ lost: 0, doubled: [] });
 		},
 		60 * 60_000,
 	);
 
-	it('a webhook process killed with SIGKILL mid-load: VoxPria’s retries reach the other one, and every event runs exactly once', async () => {
+	it('a webhook process killed with SIGKILL mid-load: VoxPria’s retries reach the other one; nothing is lost, and what was answered 200 runs once', async () => {
 		const { webhookId } = (await registrationsFor(stack, url))[0];
 		const callIds = Array.from({ length: 40 }, (_, index) => `queue-outage-${index}`);
 		const sending = Promise.all(
@@ -212,13 +247,22 @@ describe('queue mode: main, two webhook processes behind a balancer, a worker, P
 			stallMs: 90_000,
 		});
 		const outcome = callIds.map((callId) => runs[callId] ?? 0);
-		const deliveries = (
-			(await stack.sandbox.deliveries()) as Array<{ event: string; attempts: unknown[] }>
-		).length;
+		const log = (await stack.sandbox.deliveries()) as Array<{
+			body: string;
+			attempts: Array<{ status?: number | null }>;
+		}>;
+		const attemptsOf = (callId: string) =>
+			log.find((delivery) => delivery.body.includes(`"${callId}"`))?.attempts ?? [];
+		const answeredAtOnce = callIds.filter((callId) => attemptsOf(callId)[0]?.status === 200);
 		console.log(
-			`outage: ${callIds.length} events, ${deliveries} deliveries in the sandbox log; runs per event ${JSON.stringify(countBy(outcome, String))}`,
+			`outage: ${callIds.length} events; runs per event ${JSON.stringify(countBy(outcome, String))}; ` +
+				`attempts per event ${JSON.stringify(countBy(callIds, (callId) => String(attemptsOf(callId).length)))}`,
 		);
-		expect(outcome).toEqual(Array(callIds.length).fill(1));
+		// Nothing is lost, and whatever got its 200 at once runs once. A delivery the killed process
+		// had recorded but not answered is retried and may run again: n8n records the execution and
+		// saves static data in two steps, and SIGKILL can fall between them (at least once).
+		expect(outcome.every((count) => count >= 1)).toBe(true);
+		for (const callId of answeredAtOnce) expect([callId, runs[callId]]).toEqual([callId, 1]);
 		await stack.cluster.webhookProcesses[0].restart();
 	}, 600_000);
 

@@ -56,9 +56,9 @@ function defaultLog(line) {
 
 /**
  * The HAProxy configuration (see the opening comment for the choices).
- * @param {{ port: number, pem: string, socket: string, backends: Backend[] }} o
+ * @param {{ port: number, signaturePort: number, pem: string, socket: string, backends: Backend[] }} o
  */
-function haproxyConfig({ port, pem, socket, backends }) {
+function haproxyConfig({ port, signaturePort, pem, socket, backends }) {
 	const servers = backends
 		.map((b) => `\tserver ${b.name} ${b.host ?? '127.0.0.1'}:${b.port}`)
 		.join('\n');
@@ -89,6 +89,14 @@ frontend webhooks_in
 	http-request set-header X-Forwarded-Proto https
 	default_backend webhook_processes
 
+# The same processes, routed by the delivery's signature (README, "Running n8n at scale"): every
+# copy of one delivery reaches the same webhook process.
+frontend webhooks_by_signature
+	bind 127.0.0.1:${signaturePort} ssl crt ${pem} alpn http/1.1
+	option forwardfor
+	http-request set-header X-Forwarded-Proto https
+	default_backend webhook_processes_by_signature
+
 backend webhook_processes
 	balance roundrobin
 	# Retry only a connection that could not be made, then on another backend. A request that
@@ -99,6 +107,18 @@ backend webhook_processes
 	option httpchk GET /healthz/readiness
 	http-check expect status 200
 	# Which webhook process answered: the scale-out tests send a copy to the other one.
+	http-response set-header X-Served-By %s
+	default-server check inter 1s fastinter 500ms downinter 1s fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down
+${servers}
+
+backend webhook_processes_by_signature
+	balance hdr(X-Voxpria-Signature)
+	hash-type consistent
+	retries 2
+	retry-on conn-failure
+	option redispatch 1
+	option httpchk GET /healthz/readiness
+	http-check expect status 200
 	http-response set-header X-Served-By %s
 	default-server check inter 1s fastinter 500ms downinter 1s fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down
 ${servers}
@@ -157,7 +177,8 @@ async function startBalancer({
 	const configFile = path.join(dir, 'haproxy.cfg');
 	for (let attempt = 1; ; attempt++) {
 		const port = fixedPort ?? (await freePort());
-		const config = haproxyConfig({ port, pem, socket, backends });
+		const signaturePort = await freePort();
+		const config = haproxyConfig({ port, signaturePort, pem, socket, backends });
 		fs.writeFileSync(configFile, config);
 		try {
 			execFileSync(program, ['-c', '-q', '-f', configFile], { stdio: 'pipe' });
@@ -232,6 +253,8 @@ async function startBalancer({
 			/** With a trailing slash, like n8n's WEBHOOK_URL: `${url}webhook/<path>`. */
 			url,
 			port,
+			/** The same webhook processes, routed by X-Voxpria-Signature (consistent hashing). */
+			signatureUrl: `https://localhost:${signaturePort}/`,
 			backends,
 			version,
 			/** The configuration HAProxy runs with. */
