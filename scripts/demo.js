@@ -56,8 +56,8 @@ const USAGE = `Usage: npm run demo [-- [--https] [--fresh] [--queue]]
             and Redis (throw-away instances), a main process for the editor and activation, two
             n8n webhook processes behind an HTTPS load balancer (HAProxy; the URL the triggers
             register), and a worker that runs every execution. Needs Debian's postgresql,
-            redis-server and haproxy packages; starts in about 1 minute, from an empty database
-            each time (nothing is kept, so --fresh changes nothing)
+            redis-server and haproxy packages; starts in 1 to 3 minutes (2 cores), from an empty
+            database each time (nothing is kept, so --fresh changes nothing)
   --help    this text`;
 
 /** @param {string} line */
@@ -316,7 +316,7 @@ async function main() {
 
 	say(
 		args.queue
-			? '3/4  Starting the VoxPria sandbox, PostgreSQL, Redis, HAProxy and the n8n processes (about 1 minute)'
+			? '3/4  Starting the VoxPria sandbox, PostgreSQL, Redis, HAProxy and the n8n processes (1 to 3 minutes)'
 			: '3/4  Starting the VoxPria sandbox and n8n',
 	);
 	const sandbox = await startSandbox({ port: SANDBOX_PORT }).catch((err) => {
@@ -425,6 +425,7 @@ async function main() {
 		event(`n8n      new lead ${name} ${lead.phone} posted to /webhook/new-lead (HTTP ${res.status})`);
 	};
 	const finishCampaign = async () => {
+		if (stopping) return; // its 8 s delay ran into Ctrl-C
 		const n = Math.floor(tick / CAMPAIGN_EVERY) + 1;
 		const data = { campaignId: `cmp_demo_${n}`, name: `Demo campaign ${n}`, startedAt: lastCampaignAt };
 		lastCampaignAt = new Date().toISOString();
