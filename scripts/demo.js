@@ -6,14 +6,15 @@
  * with the example workflows imported and active, and VoxPria activity every 30 s so that
  * executions keep arriving. Runs until Ctrl-C, then stops n8n and the sandbox.
  *
- *   node scripts/demo.js [--https] [--fresh]
+ *   node scripts/demo.js [--https] [--fresh] [--queue]
  *
  * The first run installs Node 24 and n8n into the e2e cache (3 to 4 minutes, once per machine).
  * n8n's data lives in <cache>/demo and is kept between runs; --fresh starts over.
+ * --queue runs the same demo on n8n's queue mode instead (scripts/demo-queue.js): PostgreSQL,
+ * Redis, main, two webhook processes behind an HTTPS balancer, a worker; nothing is kept.
  */
 
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
@@ -22,6 +23,8 @@ const { startN8n, OWNER } = require('../test/e2e/lib/n8n');
 const { isAlive } = require('../test/e2e/lib/pid');
 const { startSandbox } = require('../test/sandbox/server');
 const { exampleNames, importExample } = require('../test/e2e/examples');
+const { isFree, forward } = require('./demo-ports');
+const { missingServerPackages, startQueueDeployment } = require('./demo-queue');
 
 const REPO = path.join(__dirname, '..');
 const N8N_PORT = 5678;
@@ -44,11 +47,17 @@ const CALLS = [
 const LEADS = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Katherine Johnson', 'Edsger Dijkstra'];
 const FINAL = ['completed', 'failed', 'no_answer', 'busy'];
 
-const USAGE = `Usage: npm run demo [-- [--https] [--fresh]]
+const USAGE = `Usage: npm run demo [-- [--https] [--fresh] [--queue]]
 
   --https   serve n8n over HTTPS with a self-signed certificate (the browser warns once);
             the default is plain HTTP on localhost
   --fresh   forget the previous demo's n8n data (workflows, credentials, executions) first
+  --queue   run n8n the way it is scaled in production, each part its own process: PostgreSQL
+            and Redis (throw-away instances), a main process for the editor and activation, two
+            n8n webhook processes behind an HTTPS load balancer (HAProxy; the URL the triggers
+            register), and a worker that runs every execution. Needs Debian's postgresql,
+            redis-server and haproxy packages; starts in 1 to 3 minutes (2 cores), from an empty
+            database each time (nothing is kept, so --fresh changes nothing)
   --help    this text`;
 
 /** @param {string} line */
@@ -59,10 +68,11 @@ const event = (line) => say(`  ${clock()}  ${line}`);
 
 /** @param {string[]} argv */
 function parseArgs(argv) {
-	const args = { https: false, fresh: false, help: false };
+	const args = { https: false, fresh: false, queue: false, help: false };
 	for (const arg of argv) {
 		if (arg === '--https') args.https = true;
 		else if (arg === '--fresh') args.fresh = true;
+		else if (arg === '--queue') args.queue = true;
 		else if (arg === '--help' || arg === '-h') args.help = true;
 		else throw new Error(`unknown option ${arg}`);
 	}
@@ -105,62 +115,6 @@ function takeLock(/** @type {string} */ pidFile) {
 		throw new Error(`another demo is running (process ${other}); stop it with Ctrl-C first`);
 	}
 	fs.writeFileSync(pidFile, `${process.pid}\n`);
-}
-
-// --- ports ----------------------------------------------------------------------------------
-
-/** @param {number} port @param {string} host */
-function canListen(port, host) {
-	return new Promise((resolve) => {
-		const server = net.createServer();
-		server.once('error', (/** @type {NodeJS.ErrnoException} */ err) => resolve(err.code === 'EADDRNOTAVAIL'));
-		server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-	});
-}
-
-/** @param {number} port free on both loopback addresses (IPv6 may be missing: that counts as free) */
-async function isFree(port) {
-	return (await canListen(port, '127.0.0.1')) && (await canListen(port, '::1'));
-}
-
-/**
- * Forwards localhost:<port> to n8n's own port, byte for byte (TLS included), so that n8n can be
- * reached on the port users know while the harness starts it on a free one of its own choosing.
- * @param {number} port @param {number} target
- */
-async function forward(port, target) {
-	/** @type {Set<net.Socket>} */
-	const sockets = new Set();
-	const onConnection = (/** @type {net.Socket} */ client) => {
-		const upstream = net.connect({ port: target, host: '127.0.0.1' });
-		for (const socket of [client, upstream]) {
-			sockets.add(socket);
-			socket.on('close', () => sockets.delete(socket));
-			socket.on('error', () => {
-				client.destroy();
-				upstream.destroy();
-			});
-		}
-		client.pipe(upstream).pipe(client);
-	};
-	/** @type {net.Server[]} */
-	const servers = [];
-	for (const host of ['127.0.0.1', '::1']) {
-		const server = net.createServer(onConnection);
-		const ok = await new Promise((resolve, reject) => {
-			server.once('error', (/** @type {NodeJS.ErrnoException} */ err) =>
-				err.code === 'EADDRNOTAVAIL' && host === '::1' ? resolve(false) : reject(err),
-			);
-			server.listen({ port, host, exclusive: true }, () => resolve(true));
-		});
-		if (ok) servers.push(server);
-	}
-	return {
-		close: () => {
-			for (const socket of sockets) socket.destroy();
-			return Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-		},
-	};
 }
 
 // --- n8n's public API with a stored key -----------------------------------------------------
@@ -236,11 +190,66 @@ async function restoreSandbox(sandbox, memory, base) {
 	await sandbox.seed({ webhooks, calls: memory.calls ?? [], contacts: memory.contacts ?? [], credits: memory.credits });
 }
 
+// --- single-process n8n (the default) --------------------------------------------------------
+
+/**
+ * The demo's own folder, kept between runs: n8n's SQLite database and the demo's state. Taken for
+ * this demo alone; emptied first with --fresh or when the last demo did not finish setting up.
+ * @param {boolean} fresh
+ */
+function openDemoFolder(fresh) {
+	const demoDir = path.join(cacheRoot(), 'demo');
+	const file = files(demoDir);
+	fs.mkdirSync(demoDir, { recursive: true });
+	takeLock(file.pid);
+	cleanup.push(() => fs.rmSync(file.pid, { force: true }));
+	if (fresh || (fs.existsSync(file.database) && !fs.existsSync(file.state))) {
+		if (!fresh) say('The previous demo did not finish setting up: starting over.');
+		for (const entry of fs.readdirSync(demoDir)) {
+			if (entry !== 'demo.pid') fs.rmSync(path.join(demoDir, entry), { recursive: true, force: true });
+		}
+	}
+	/** @type {DemoState | undefined} */
+	const previous = readJson(file.state);
+	return { demoDir, file, previous };
+}
+
+/**
+ * One n8n process on SQLite in the demo's folder, on port 5678 if it is free.
+ * @param {{ runtime: Awaited<ReturnType<typeof ensureRuntime>>, https: boolean, userFolder: string,
+ *   log: (line: string) => void }} o
+ */
+async function startSingleN8n({ runtime, https, userFolder, log }) {
+	const fixedPort = (await isFree(N8N_PORT)) ? N8N_PORT : undefined;
+	const publicUrl = fixedPort ? `${https ? 'https' : 'http'}://localhost:${fixedPort}` : undefined;
+	const n8n = await startN8n({
+		runtime,
+		https,
+		userFolder,
+		log,
+		env: {
+			// This machine only: the owner's password is printed below.
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			...(https ? {} : { N8N_SECURE_COOKIE: 'false' }),
+			...(publicUrl ? { WEBHOOK_URL: `${publicUrl}/`, N8N_EDITOR_BASE_URL: `${publicUrl}/` } : {}),
+		},
+	});
+	cleanup.push(() => n8n.stop({ keep: true }));
+	if (fixedPort && n8n.port !== fixedPort) {
+		const proxy = await forward(fixedPort, n8n.port).catch((err) => {
+			throw new Error(`port ${fixedPort} was taken while n8n started (${err.message}); run the demo again`);
+		});
+		cleanup.push(() => proxy.close());
+	}
+	return { n8n, url: publicUrl ?? n8n.url };
+}
+
 // --- main -------------------------------------------------------------------------------------
 
 /** @type {Array<() => Promise<unknown> | void>} what to undo at the end, in reverse order */
 const cleanup = [];
 let stopping = false;
+let stoppedLine = 'Stopped: n8n and the sandbox are gone.';
 
 /** Undoes everything the demo started, then exits. A second Ctrl-C exits at once. */
 async function stop(/** @type {number} */ code) {
@@ -255,7 +264,7 @@ async function stop(/** @type {number} */ code) {
 				process.stderr.write(`  while stopping: ${/** @type {Error} */ (err).message}\n`);
 			}
 		}
-		say('Stopped: n8n and the sandbox are gone.');
+		say(stoppedLine);
 	}
 	process.exit(code);
 }
@@ -274,67 +283,71 @@ async function main() {
 		say(USAGE);
 		return;
 	}
+	if (args.queue) {
+		const missing = missingServerPackages();
+		if (missing.length > 0) {
+			process.stderr.write(
+				`npm run demo -- --queue needs PostgreSQL, Redis and HAProxy from Debian's packages; this machine lacks ${missing.join(', ')}.\n` +
+					`Install them (as root), then run the demo again:\n\n` +
+					`  apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}\n`,
+			);
+			process.exitCode = 1;
+			return;
+		}
+	}
 	for (const signal of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
 		process.on(signal, () => void stop(0));
 	}
 	const t0 = Date.now();
-	const protocol = args.https ? 'https' : 'http';
-	const demoDir = path.join(cacheRoot(), 'demo');
-	const file = files(demoDir);
+	const log = (/** @type {string} */ line) => say(`     ${line}`);
 
-	say('VoxPria demo: a real n8n 2.40.7 with n8n-nodes-voxpria, wired to a local VoxPria sandbox.\n');
-	fs.mkdirSync(demoDir, { recursive: true });
-	takeLock(file.pid);
-	cleanup.push(() => fs.rmSync(file.pid, { force: true }));
-	if (args.fresh || (fs.existsSync(file.database) && !fs.existsSync(file.state))) {
-		if (!args.fresh) say('The previous demo did not finish setting up: starting over.');
-		for (const entry of fs.readdirSync(demoDir)) {
-			if (entry !== 'demo.pid') fs.rmSync(path.join(demoDir, entry), { recursive: true, force: true });
-		}
-	}
-	/** @type {DemoState | undefined} */
-	const previous = readJson(file.state);
+	say(
+		args.queue
+			? 'VoxPria demo: n8n 2.40.7 in queue mode (PostgreSQL, Redis, main, 2 webhook processes behind\nan HTTPS balancer, a worker) with n8n-nodes-voxpria, wired to a local VoxPria sandbox.\n'
+			: 'VoxPria demo: a real n8n 2.40.7 with n8n-nodes-voxpria, wired to a local VoxPria sandbox.\n',
+	);
+	// Queue mode keeps nothing: its database is a throw-away Postgres.
+	const kept = args.queue ? undefined : openDemoFolder(args.fresh);
 
 	say('1/4  Node 24 and n8n 2.40.7 (the first run installs them into a cache: 3 to 4 minutes, once)');
-	const runtime = await ensureRuntime({ log: (line) => say(`     ${line}`) });
+	const runtime = await ensureRuntime({ log });
 	say('2/4  Building the package (npm run build)');
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
 
-	say('3/4  Starting the VoxPria sandbox and n8n');
+	say(
+		args.queue
+			? '3/4  Starting the VoxPria sandbox, PostgreSQL, Redis, HAProxy and the n8n processes (1 to 3 minutes)'
+			: '3/4  Starting the VoxPria sandbox and n8n',
+	);
 	const sandbox = await startSandbox({ port: SANDBOX_PORT }).catch((err) => {
 		if (err.code !== 'EADDRINUSE') throw err;
 		return startSandbox({ port: 0 });
 	});
 	cleanup.push(() => sandbox.close());
 
-	const fixedPort = (await isFree(N8N_PORT)) ? N8N_PORT : undefined;
-	const publicUrl = fixedPort ? `${protocol}://localhost:${fixedPort}` : undefined;
-	const n8n = await startN8n({
-		runtime,
-		https: args.https,
-		userFolder: demoDir,
-		log: (line) => say(`     ${line}`),
-		env: {
-			// This machine only: the owner's password is printed below.
-			N8N_LISTEN_ADDRESS: '127.0.0.1',
-			...(args.https ? {} : { N8N_SECURE_COOKIE: 'false' }),
-			...(publicUrl ? { WEBHOOK_URL: `${publicUrl}/`, N8N_EDITOR_BASE_URL: `${publicUrl}/` } : {}),
-		},
-	});
-	cleanup.push(() => n8n.stop({ keep: true }));
-	if (fixedPort && n8n.port !== fixedPort) {
-		const proxy = await forward(fixedPort, n8n.port).catch((err) => {
-			throw new Error(`port ${fixedPort} was taken while n8n started (${err.message}); run the demo again`);
-		});
-		cleanup.push(() => proxy.close());
+	/** @type {Awaited<ReturnType<typeof startQueueDeployment>> | undefined} */
+	let queue;
+	/** @type {Awaited<ReturnType<typeof startN8n>>} */
+	let n8n;
+	/** The editor's URL, and the base of production webhook URLs (with a trailing slash). */
+	let url;
+	let webhookBase;
+	if (kept) {
+		({ n8n, url } = await startSingleN8n({ runtime, https: args.https, userFolder: kept.demoDir, log }));
+		webhookBase = `${url}/`;
+	} else {
+		const started = await startQueueDeployment({ runtime, https: args.https, log });
+		cleanup.push(started.stop);
+		stoppedLine = 'Stopped: the n8n processes, PostgreSQL, Redis, HAProxy and the sandbox are gone.';
+		({ main: n8n, editorUrl: url, webhookBase } = started);
+		queue = started;
 	}
-	const url = publicUrl ?? n8n.url;
-	const base = `${url}/`;
 
 	say('4/4  Owner, credential and example workflows');
 	/** @type {DemoState} */
 	let state;
-	if (!previous) {
+	const saveState = () => kept && writeJson(kept.file.state, state);
+	if (!kept?.previous) {
 		await n8n.setupOwner();
 		const credential = await n8n.createCredential({
 			name: CREDENTIAL_NAME,
@@ -342,18 +355,19 @@ async function main() {
 			data: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
 		});
 		for (const name of exampleNames()) {
-			// Plain http (the default here) needs the trigger's "Allow HTTP URL"; with https it is unused.
-			const imported = await importExample(n8n, name, { credential, allowHttp: true });
+			// Plain http needs the trigger's "Allow HTTP URL"; with https it is unused. Queue mode's
+			// triggers register the balancer's https URL, as a user's would.
+			const imported = await importExample(n8n, name, { credential, allowHttp: !args.queue });
 			say(`     imported and activated "${imported.name}"`);
 		}
 		state = { apiKey: /** @type {string} */ (n8n.apiKey), credentialId: credential.id, sandboxUrl: sandbox.url };
-		writeJson(file.state, state);
+		saveState();
 	} else {
-		state = previous;
-		await restoreSandbox(sandbox, readJson(file.sandbox), base);
+		state = kept.previous;
+		await restoreSandbox(sandbox, readJson(kept.file.sandbox), webhookBase);
 		say('     kept from the last run: your workflows, credentials and executions');
 	}
-	const api = await workingApi(n8n, state, () => writeJson(file.state, state));
+	const api = await workingApi(n8n, state, saveState);
 	if (!api) {
 		say("     the demo cannot use n8n's API any more (the owner's password or the demo's API key was changed):");
 		say('     executions are not listed here; npm run demo -- --fresh starts over');
@@ -365,16 +379,26 @@ async function main() {
 		}).then(
 			() => {
 				state.sandboxUrl = sandbox.url;
-				writeJson(file.state, state);
+				saveState();
 			},
 			(err) => say(`     could not point "${CREDENTIAL_NAME}" at ${sandbox.url}: ${err.message}`),
 		);
 	}
 	// Saved on every tick too, so that even a killed demo leaves its registrations behind.
-	const saveSandbox = async () => writeJson(file.sandbox, await sandboxMemory(sandbox));
+	const saveSandbox = async () => {
+		if (kept) writeJson(kept.file.sandbox, await sandboxMemory(sandbox));
+	};
 	cleanup.push(saveSandbox);
 
-	printBanner({ url, sandbox, https: args.https, seconds: Math.round((Date.now() - t0) / 1000), demoDir });
+	printBanner({
+		url,
+		webhookBase,
+		sandbox,
+		https: args.https,
+		seconds: Math.round((Date.now() - t0) / 1000),
+		demoDir: kept?.demoDir,
+		queue,
+	});
 
 	// --- activity ---------------------------------------------------------------------------
 	const sandboxHeaders = { authorization: `Bearer ${sandbox.apiKey}` };
@@ -397,10 +421,11 @@ async function main() {
 			phone: `+1415555${2000 + (n % 8000)}`,
 			email: `${name.split(' ')[0].toLowerCase()}@example.com`,
 		};
-		const res = await n8n.request(`${url}/webhook/new-lead`, { method: 'POST', body: lead });
+		const res = await n8n.request(`${webhookBase}webhook/new-lead`, { method: 'POST', body: lead });
 		event(`n8n      new lead ${name} ${lead.phone} posted to /webhook/new-lead (HTTP ${res.status})`);
 	};
 	const finishCampaign = async () => {
+		if (stopping) return; // its 8 s delay ran into Ctrl-C
 		const n = Math.floor(tick / CAMPAIGN_EVERY) + 1;
 		const data = { campaignId: `cmp_demo_${n}`, name: `Demo campaign ${n}`, startedAt: lastCampaignAt };
 		lastCampaignAt = new Date().toISOString();
@@ -431,6 +456,12 @@ async function main() {
 		const recentExecutions = async (/** @type {number} */ limit) => (await api('GET', `/executions?limit=${limit}`)).data;
 		// Executions of earlier runs are not news; each new one is reported once it has finished.
 		const seen = new Set((await recentExecutions(250)).map((execution) => execution.id));
+		/** In queue mode: which webhook process queued an execution, and which worker ran it. */
+		const where = (/** @type {string} */ id) => {
+			if (!queue) return '';
+			const { queuedBy, ranOn } = queue.whereItRan(id);
+			return `   (${queuedBy ? `queued by ${queuedBy}` : 'queued by ?'}, ran on ${ranOn ?? '?'})`;
+		};
 		const watch = async () => {
 			for (const execution of (await recentExecutions(50)).reverse()) {
 				if (seen.has(execution.id) || !execution.stoppedAt) continue;
@@ -438,7 +469,7 @@ async function main() {
 				if (!workflowNames.has(execution.workflowId)) {
 					workflowNames.set(execution.workflowId, (await api('GET', `/workflows/${execution.workflowId}`)).name);
 				}
-				event(`n8n      execution ${execution.id} of "${workflowNames.get(execution.workflowId)}": ${execution.status}`);
+				event(`n8n      execution ${execution.id} of "${workflowNames.get(execution.workflowId)}": ${execution.status}${where(execution.id)}`);
 			}
 		};
 		const watcher = setInterval(
@@ -457,22 +488,24 @@ async function main() {
 }
 
 /**
- * @param {{ url: string, sandbox: { url: string, apiKey: string }, https: boolean, seconds: number, demoDir: string }} o
+ * @param {{ url: string, webhookBase: string, sandbox: { url: string, apiKey: string }, https: boolean,
+ *   seconds: number, demoDir?: string, queue?: Awaited<ReturnType<typeof startQueueDeployment>> }} o
  */
-function printBanner({ url, sandbox, https, seconds, demoDir }) {
+function printBanner({ url, webhookBase, sandbox, https, seconds, demoDir, queue }) {
 	const json = `-H 'Content-Type: application/json'`;
-	const k = https ? ' -k' : '';
+	const k = https || queue ? ' -k' : '';
 	const taken = (/** @type {string} */ where, /** @type {number} */ port) =>
 		new URL(where).port === String(port) ? '' : `   (port ${port} is taken)`;
-	const home = process.env.HOME && demoDir.startsWith(process.env.HOME) ? `~${demoDir.slice(process.env.HOME.length)}` : demoDir;
+	const home = (/** @type {string} */ p) =>
+		process.env.HOME && p.startsWith(process.env.HOME) ? `~${p.slice(process.env.HOME.length)}` : p;
 	say(`
 Ready in ${seconds} s.
 
-  n8n       ${url}${taken(url, N8N_PORT)}
+  n8n       ${url}${taken(url, N8N_PORT)}${queue ? '   (the editor, served by the main process)' : ''}
             log in as ${OWNER.email}, password ${OWNER.password}
   sandbox   ${sandbox.url}   (a local stand-in for VoxPria's API)${taken(sandbox.url, SANDBOX_PORT)}
             API key ${sandbox.apiKey}
-${
+${queue ? queueBanner(queue) : ''}${
 	https
 		? `
   n8n uses a self-signed certificate: your browser warns once (Advanced → Proceed to localhost).`
@@ -486,23 +519,66 @@ What to look at in n8n (Overview):
 
 What happens: every 30 s the sandbox places a call (every other one gets no answer, is busy or fails)
 and sends n8n signed call.completed / call.failed events; every 2 minutes a new lead is posted to n8n;
-every 5 minutes a campaign finishes. Each line below is one of those, or one run in n8n.
+every 5 minutes a campaign finishes. Each line below is one of those, or one run in n8n${
+		queue ? ',\nwith the webhook process that queued it and the worker that ran it' : ''
+	}.
 
 Try it yourself:
-  curl -s${k} ${json} -d '{"name":"Ada Lovelace","phone":"+14155550123","email":"ada@example.com"}' ${url}/webhook/new-lead
+  curl -s${k} ${json} -d '{"name":"Ada Lovelace","phone":"+14155550123","email":"ada@example.com"}' ${webhookBase}webhook/new-lead
   curl -s -H 'Authorization: Bearer ${sandbox.apiKey}' ${json} -d '{"agentId":"${AGENT_ID}","toNumber":"+14155550100"}' ${sandbox.url}/api/v1/calls
   curl -s ${json} -d '{"event":"campaign.finished","data":{"campaignId":"cmp_mine"}}' ${sandbox.url}/__admin/emit
 ${
-	https
+	https || queue
 		? ''
 		: `
 n8n serves plain HTTP here, so the demo's VoxPria Triggers have Options → Allow HTTP URL on (VoxPria
 itself delivers only to HTTPS). A VoxPria Trigger you add needs it too, or run: npm run demo -- --https
 `
-}
-Your n8n data is kept in ${home} for the next run (npm run demo -- --fresh starts over).
+}${
+	queue
+		? `
+Nothing is kept: the database, Redis and the logs above go when the demo stops.
+Ctrl-C stops every process above and the sandbox.
+`
+		: `
+Your n8n data is kept in ${home(/** @type {string} */ (demoDir))} for the next run (npm run demo -- --fresh starts over).
 Ctrl-C stops n8n and the sandbox.
-`);
+`
+}`);
+}
+
+/**
+ * What runs where in queue mode, and how to see that the worker runs the executions.
+ * @param {Awaited<ReturnType<typeof startQueueDeployment>>} queue
+ */
+function queueBanner(queue) {
+	const { processes, postgres, redis, webhookBase, workerLogs, webhookLogs } = queue;
+	const pad = (/** @type {string} */ text, /** @type {number} */ width) => text.padEnd(width);
+	const rows = processes
+		.map(
+			(p) =>
+				`  ${pad(p.role, 10)}${pad(p.what, 18)}pid ${pad(String(p.pid ?? '-'), 8)}${p.listens}\n` +
+				`  ${pad('', 28)}log ${p.log}`,
+		)
+		.join('\n');
+	return `
+  balancer  ${webhookBase}   (WEBHOOK_URL: VoxPria and /webhook/new-lead deliveries arrive here,
+            round-robin to the two webhook processes; the triggers registered ${webhookBase}webhook/…)
+
+n8n in queue mode, each part its own process on this machine:
+${rows}
+
+  Postgres  psql postgresql://${postgres.user}:${postgres.password}@127.0.0.1:${postgres.port}/${postgres.database}
+  Redis     redis-cli -p ${redis.port} keys 'bull:*'
+
+  Main serves the editor and API and registers the triggers with VoxPria; it takes no production
+  webhooks (N8N_DISABLE_PRODUCTION_MAIN_PROCESS). A webhook process checks each delivery and queues
+  it in Redis ("Enqueued execution"); the worker runs it ("Worker started execution"). See it:
+    tail -f ${workerLogs.join(' ')} | grep --line-buffered 'Worker started execution'
+    grep 'Enqueued execution' ${webhookLogs.join(' ')}
+  Test URLs (/webhook-test/…, "Listen for test event") are served by main only, and this balancer
+  sends everything to the webhook processes: use the active workflows and their executions here.
+`;
 }
 
 main().catch((err) => {
