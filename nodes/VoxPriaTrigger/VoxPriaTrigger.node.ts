@@ -17,10 +17,11 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { WEBHOOK_EVENTS } from '../shared/events';
 
-import { checkDelivery } from './checkDelivery';
+import { checkDelivery, type Refused } from './checkDelivery';
 import { MAX_ENTRIES } from './deliveryMemory';
 import { deliveryItem } from './deliveryOutput';
 import { rememberUntilRecorded, saveNewestKnown } from './deliveryPersistence';
+import { mayBeLateCopy, noteLag, noteWriter, ranElsewhere } from './lateCopies';
 import { healIfOutdated } from './outdatedRegistration';
 import { memoryWith, observeRegistration, triggerScope, triggerState } from './processState';
 import { requestFacts, writeLines } from './refusalLog';
@@ -37,12 +38,23 @@ import {
 import {
 	readRegistration,
 	readSavedMemory,
+	readWriter,
 	storedNodeData,
 	storeRegistration,
 } from './storedState';
 import { SIGNATURE_HEADER } from './verifySignature';
 
 export const DEFAULT_REPLAY_WINDOW_HOURS = 24;
+
+/** A copy another webhook process had run, found out by waiting (lateCopies.ts). */
+const LATE_DUPLICATE: Refused = {
+	accepted: false,
+	status: 200,
+	body: { received: true, duplicate: true },
+	reason: 'duplicate',
+	detail: 'another n8n process already started an execution for this delivery',
+	signed: true,
+};
 
 /** Whether n8n decoded the body as UTF-8: it uses the content type's charset, which is not signed. */
 function parsedAsUtf8(contentType: unknown): boolean {
@@ -247,6 +259,7 @@ export class VoxPriaTrigger implements INodeType {
 		const state = triggerState(triggerScope(this), now);
 		const loaded = readRegistration(stored);
 		const newest = observeRegistration(state, loaded);
+		noteWriter(state, readWriter(stored), now);
 		const memory =
 			options.ignoreDuplicates === false ? undefined : memoryWith(state, readSavedMemory(stored));
 		const windowHours = Number(options.replayWindowHours ?? DEFAULT_REPLAY_WINDOW_HOURS);
@@ -278,27 +291,29 @@ export class VoxPriaTrigger implements INodeType {
 		);
 		writeLines(this.logger, state.refusals.due(now));
 
-		if (!verdict.accepted) {
-			if (verdict.reason) {
-				writeLines(
-					this.logger,
-					state.refusals.note(
-						verdict as Required<typeof verdict>,
-						requestFacts(this, parsedBody),
-						now,
-					),
-				);
+		const refuse = async (refused: Refused): Promise<IWebhookResponseData> => {
+			if (refused.reason) {
+				const facts = requestFacts(this, parsedBody);
+				writeLines(this.logger, state.refusals.note(refused as Required<Refused>, facts, now));
 			}
-			if (verdict.secretMismatch) await healIfOutdated(this, state, stored, newest, now);
-			else if (verdict.signed) saveNewestKnown(stored, state, loaded, memory);
+			if (refused.secretMismatch) await healIfOutdated(this, state, stored, newest, now);
+			else if (refused.signed) saveNewestKnown(stored, state, loaded, memory);
 			// Nothing to run: answer here, so n8n records no execution.
 			const response = this.getResponseObject();
-			for (const [name, value] of Object.entries(verdict.headers ?? {}))
+			for (const [name, value] of Object.entries(refused.headers ?? {})) {
 				response.setHeader(name, value);
-			response.status(verdict.status).json(verdict.body);
+			}
+			response.status(refused.status).json(refused.body);
 			return { noWebhookResponse: true };
-		}
+		};
+		if (!verdict.accepted) return await refuse(verdict);
 
+		if (memory && mayBeLateCopy(state, verdict.at, now)) {
+			if (await ranElsewhere(memory, verdict.key, verdict.at)) {
+				return await refuse(LATE_DUPLICATE);
+			}
+		}
+		if (!options.skipSignatureCheck) noteLag(state, verdict.at, now);
 		if (memory) rememberUntilRecorded(this, stored, state, memory, verdict.key);
 		else saveNewestKnown(stored, state, loaded, undefined);
 		// n8n answers (an empty 200) once the execution is recorded, before it runs.

@@ -46,6 +46,8 @@ export interface Accepted {
 	payload: IDataObject;
 	/** What the duplicate memory recorded it as (pending until n8n records the execution). */
 	key: DeliveryKey;
+	/** Its signed timestamp (ms); the time it arrived for an unsigned one. */
+	at: number;
 }
 
 export type Verdict = Accepted | Refused;
@@ -244,5 +246,5 @@ export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict
 				memory.remember(key, at);
 		}
 	}
-	return { accepted: true, payload, key };
+	return { accepted: true, payload, key, at };
 }

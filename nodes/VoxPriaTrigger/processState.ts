@@ -27,6 +27,10 @@ export interface TriggerState {
 	/** A registration for our URL that we hold no secret for, and since when we have seen it. */
 	suspect?: { webhookIds: string; since: number };
 	usedAt: number;
+	/** When a request last loaded static data another process had saved (lateCopies.ts). */
+	othersSavedAt?: number;
+	/** How late the last accepted deliveries arrived after their signed timestamps. */
+	recentLags?: number[];
 }
 
 /** Bounds the map: a webhook process never sees the activation hooks that would clear it. */

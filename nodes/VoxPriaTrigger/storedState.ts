@@ -1,6 +1,8 @@
 import type { IDataObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
+import { PROCESS_ID } from './lateCopies';
+
 /**
  * What the trigger keeps in the workflow's static data (n8n's database), per node:
  * the registration VoxPria issued (webhookId, secret, the URL and events it was made for, when)
@@ -23,6 +25,8 @@ const REGISTRATION_FIELDS = [
 	'registeredAt',
 ] as const;
 const MEMORY_FIELD = 'seen';
+/** Which n8n process saved last (lateCopies.ts). */
+const WRITER_FIELD = 'savedBy';
 
 export type StoredNodeData = IDataObject;
 
@@ -52,6 +56,10 @@ export function readRegistration(stored: StoredNodeData): Registration | undefin
 
 export function readSavedMemory(stored: StoredNodeData): unknown {
 	return stored[MEMORY_FIELD];
+}
+
+export function readWriter(stored: StoredNodeData): unknown {
+	return stored[WRITER_FIELD];
 }
 
 /** Writes a registration (or none) and the saved memory into `target`, dropping what it replaces. */
@@ -98,6 +106,7 @@ export function saveAfterRequest(
 			const plain: IDataObject = {};
 			for (const key of Object.keys(stored)) plain[key] = stored[key];
 			applyTo(plain, registration, savedMemory);
+			plain[WRITER_FIELD] = PROCESS_ID;
 			onSave?.();
 			return plain;
 		},

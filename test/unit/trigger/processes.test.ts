@@ -176,6 +176,40 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		expect(one.started.length + two.started.length).toBe(2);
 	}, 30_000);
 
+	it('a late copy at a process whose database view lost the delivery waits, learns it from the next saves, and starts nothing', async () => {
+		const main = newProcess();
+		const [one, two] = [await receiverIn(newProcess()), await receiverIn(newProcess())];
+		await activate(main);
+		const secret = currentSecret();
+		// Both processes handle fresh deliveries, so each has seen the other's saves.
+		for (let n = 0; n < 4; n++) await deliver([one, two][n % 2].url, payload(), secret);
+		// Its own millisecond, so that the saved memory shows whether it is there.
+		const first = payload({ timestamp: new Date(Date.now() - 50).toISOString() });
+		// Process two loads static data, process one saves `first`, process two saves over it.
+		const slow = await deliverSlowly(two.url, payload(), secret, async () => {
+			expect((await deliver(one.url, first, secret)).status).toBe(200);
+		});
+		expect(slow).toBe(200);
+		expect(
+			decodeMemory(store.node().seen)?.entries.some(
+				([, at]) => at === Date.parse(String(first.timestamp)),
+			),
+		).toBe(false);
+		// A copy of `first`, signed a while ago, reaches process two, which has not seen it...
+		await sleep(1_500);
+		const copy = deliver(two.url, first, secret);
+		// ...while deliveries keep coming: one saves again (with `first`), two loads that save.
+		await sleep(300);
+		await deliver(one.url, payload(), secret);
+		await deliver(two.url, payload(), secret);
+		expect((await copy).body).toEqual({ received: true, duplicate: true });
+		const runs = [...one.started, ...two.started].filter(
+			(run) =>
+				(run.items[0].json.data as IDataObject).callId === (first.data as IDataObject).callId,
+		);
+		expect(runs).toHaveLength(1);
+	}, 30_000);
+
 	it('a delivery still arriving while the workflow is re-published (one process) leaves the new registration saved', async () => {
 		const n8n = newProcess(); // one process: the lifecycle and the webhook share it
 		const receiver = await receiverIn(n8n);

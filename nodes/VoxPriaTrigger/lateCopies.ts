@@ -1,0 +1,64 @@
+import { randomBytes } from 'crypto';
+import { sleep } from 'n8n-workflow';
+
+import type { DeliveryKey, DeliveryMemory } from './deliveryMemory';
+import type { TriggerState } from './processState';
+
+/**
+ * In n8n's queue mode, several webhook processes save the trigger's static data, each writing the
+ * whole object: a save made from an older view drops deliveries another process saved a moment
+ * before (last writer wins; n8n offers no atomic update). The other process's memory still has
+ * them, and every request merges what it loads, so each process learns them within a few requests;
+ * but a copy of such a delivery that reaches the process that has not learned it yet would run a
+ * second time.
+ *
+ * A first delivery arrives within moments of its signed timestamp; a copy (VoxPria's retry)
+ * comes later. So when this process has seen another process's save lately, a new delivery that
+ * is later than the deliveries it usually gets waits a moment for the requests that keep arriving to
+ * tell it whether another process already ran it.
+ */
+
+/** Written with every save, so that a process can tell another process's save from its own. */
+export const PROCESS_ID = randomBytes(6).toString('base64url');
+
+/** Another process's save seen this recently means other processes are saving too. */
+const OTHERS_RECENT_MS = 10 * 60_000;
+/** Later than the earliest of the last deliveries by this much is "late". */
+const LATE_MS = 1_000;
+const RECENT_AGES = 64;
+export const LATE_WAIT_MS = 3_000;
+const POLL_MS = 50;
+
+/** Takes note of who wrote the static data a request loaded. */
+export function noteWriter(state: TriggerState, savedBy: unknown, now: number): void {
+	if (typeof savedBy === 'string' && savedBy !== PROCESS_ID) state.othersSavedAt = now;
+}
+
+/** How long after its signed timestamp an accepted delivery arrived: the usual lag is the least. */
+export function noteLag(state: TriggerState, at: number, now: number): void {
+	state.recentLags ??= [];
+	state.recentLags.push(now - at);
+	if (state.recentLags.length > RECENT_AGES) state.recentLags.shift();
+}
+
+export function mayBeLateCopy(state: TriggerState, at: number, now: number): boolean {
+	if (!state.othersSavedAt || now - state.othersSavedAt > OTHERS_RECENT_MS) return false;
+	if (!state.recentLags?.length) return false;
+	return now - at > Math.min(...state.recentLags) + LATE_MS;
+}
+
+/**
+ * Waits up to LATE_WAIT_MS for another request of this process to load a save that holds the
+ * delivery. Answers true when it did: another process ran it.
+ */
+export async function ranElsewhere(
+	memory: DeliveryMemory,
+	key: DeliveryKey,
+	at: number,
+): Promise<boolean> {
+	for (let waited = 0; waited < LATE_WAIT_MS; waited += POLL_MS) {
+		await sleep(POLL_MS);
+		if (memory.recall(key, at) === 'recorded') return true;
+	}
+	return false;
+}
