@@ -125,7 +125,12 @@ export function signed(secret: string, callId: string, extra: Record<string, unk
 	return { body, headers: signedHeaders(secret, body) };
 }
 
-/** How many executions ran each callId, once all have finished. */
+/** How many executions a workflow has so far (to wait for `executionCount + n` later). */
+export async function executionCount(stack: Stack, workflowId: string): Promise<number> {
+	return ((await stack.n8n.executions({ workflowId })) as Execution[]).length;
+}
+
+/** How many executions ran each callId, once the workflow has `expected` and all have finished. */
 export async function runsByCallId(
 	stack: Stack,
 	workflowId: string,
