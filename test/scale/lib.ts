@@ -26,64 +26,25 @@ const agents = {
 	https: new https.Agent({ keepAlive: true, maxSockets: 40, rejectUnauthorized: false }),
 };
 
-/** POSTs a body to an http(s) URL (n8n's self-signed certificate accepted), never throws. */
-export function post(
-	url: string,
-	body: string,
-	headers: Record<string, string>,
-	timeoutMs = 120_000,
-): Promise<Answer> {
-	const secure = url.startsWith('https:');
-	const send = secure ? https.request : http.request;
-	return new Promise((resolve) => {
-		const request = send(
-			url,
-			{
-				method: 'POST',
-				headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-				agent: secure ? agents.https : agents.http,
-				timeout: timeoutMs,
-			},
-			(response) => {
-				const chunks: Buffer[] = [];
-				response.on('data', (chunk: Buffer) => chunks.push(chunk));
-				response.on('end', () =>
-					resolve({
-						status: response.statusCode ?? null,
-						body: Buffer.concat(chunks).toString('utf8'),
-						servedBy: response.headers['x-served-by'] as string | undefined,
-					}),
-				);
-			},
-		);
-		request.on('timeout', () => request.destroy(new Error('timeout')));
-		request.on('error', (error: NodeJS.ErrnoException) =>
-			resolve({ status: null, body: '', error: error.code ?? error.message }),
-		);
-		request.end(body);
-	});
-}
-
 /**
- * Sends the headers and half the body, runs `meanwhile`, then the rest: n8n loads the workflow's
- * static data when the headers arrive, so the request holds what was saved before `meanwhile`.
+ * Starts a POST (n8n's self-signed certificate accepted) whose answer, or network error, resolves
+ * the promise; never rejects. `send` writes the body.
  */
-export function postSlowly(
+function startPost(
 	url: string,
-	body: string,
 	headers: Record<string, string>,
-	meanwhile: () => Promise<void>,
+	length: number,
+	timeoutMs: number,
+	send: (request: http.ClientRequest) => void,
 ): Promise<Answer> {
-	const bytes = Buffer.from(body);
 	const secure = url.startsWith('https:');
-	const send = secure ? https.request : http.request;
-	return new Promise((resolve, reject) => {
-		const request = send(url, {
-			method: 'POST',
-			headers: { ...headers, 'content-length': bytes.length },
-			rejectUnauthorized: false,
-			timeout: 300_000,
-		} as https.RequestOptions);
+	const request = (secure ? https.request : http.request)(url, {
+		method: 'POST',
+		headers: { ...headers, 'content-length': length },
+		agent: secure ? agents.https : agents.http,
+		timeout: timeoutMs,
+	});
+	return new Promise((resolve) => {
 		request.on('response', (response) => {
 			const chunks: Buffer[] = [];
 			response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -91,18 +52,57 @@ export function postSlowly(
 				resolve({
 					status: response.statusCode ?? null,
 					body: Buffer.concat(chunks).toString('utf8'),
+					servedBy: response.headers['x-served-by'] as string | undefined,
 				}),
 			);
 		});
+		request.on('timeout', () => request.destroy(new Error('timeout')));
 		request.on('error', (error: NodeJS.ErrnoException) =>
 			resolve({ status: null, body: '', error: error.code ?? error.message }),
 		);
+		send(request);
+	});
+}
+
+/** POSTs a body to an http(s) URL, never throws. */
+export function post(
+	url: string,
+	body: string,
+	headers: Record<string, string>,
+	timeoutMs = 120_000,
+): Promise<Answer> {
+	return startPost(url, headers, Buffer.byteLength(body), timeoutMs, (request) =>
+		request.end(body),
+	);
+}
+
+/**
+ * Sends the headers and half the body, runs `meanwhile`, then the rest: n8n loads the workflow's
+ * static data when the headers arrive, so the request holds what was saved before `meanwhile`.
+ */
+export async function postSlowly(
+	url: string,
+	body: string,
+	headers: Record<string, string>,
+	meanwhile: () => Promise<void>,
+): Promise<Answer> {
+	const bytes = Buffer.from(body);
+	let failure: unknown;
+	const answer = await startPost(url, headers, bytes.length, 300_000, (request) => {
 		request.write(bytes.subarray(0, bytes.length >> 1));
 		// Give n8n time to receive the headers and load the static data.
-		void new Promise((wait) => setTimeout(wait, 500))
+		void sleep(500)
 			.then(meanwhile)
-			.then(() => request.end(bytes.subarray(bytes.length >> 1)), reject);
+			.then(
+				() => request.end(bytes.subarray(bytes.length >> 1)),
+				(error: unknown) => {
+					failure = error;
+					request.destroy();
+				},
+			);
 	});
+	if (failure) throw failure;
+	return answer;
 }
 
 /** The trigger's URL on one process: same path as the registered URL, that process's address. */

@@ -22,6 +22,7 @@ const path = require('node:path');
 const os = require('node:os');
 const crypto = require('node:crypto');
 const { spawn, execFileSync } = require('node:child_process');
+const { isAlive } = require('./pid');
 
 const NODE_VERSION = '24.21.0';
 const RUNTIME_SRC = path.join(__dirname, '..', 'runtime');
@@ -199,15 +200,6 @@ function run(cmd, args, { cwd, env, logFile, lockDir }) {
 	});
 }
 
-/** @param {number} pid */
-function isAlive(pid) {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (err) {
-		return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
-	}
-}
 
 /**
  * Runs fn while holding a lock (a directory created with mkdir, which is atomic). A lock whose

@@ -50,6 +50,20 @@ describe('VoxPria Trigger deliveries', () => {
 			retryAfter: response.headers.get('retry-after'),
 		};
 	}
+	/** Sends a signed body and hangs up after `ms`, before any answer. */
+	const sendAndLeave = (body: string, ms: number) =>
+		new Promise<void>((resolve) => {
+			const request = httpRequest(receiver.url, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'x-voxpria-signature': sign(SECRET, body) },
+			});
+			request.on('error', () => resolve());
+			request.end(body);
+			setTimeout(() => {
+				request.destroy();
+				resolve();
+			}, ms);
+		});
 	const signed = (object: unknown, secret = SECRET) => {
 		const body = JSON.stringify(object);
 		return deliver(body, { 'x-voxpria-signature': sign(secret, body) });
@@ -303,22 +317,7 @@ describe('VoxPria Trigger deliveries', () => {
 			receiver.control.recordDelayMs = 300;
 			receiver.control.failNextRecordings = 1;
 			const event = payload();
-			const body = JSON.stringify(event);
-			await new Promise<void>((resolve) => {
-				const request = httpRequest(receiver.url, {
-					method: 'POST',
-					headers: {
-						'content-type': 'application/json',
-						'x-voxpria-signature': sign(SECRET, body),
-					},
-				});
-				request.on('error', () => resolve());
-				request.end(body);
-				setTimeout(() => {
-					request.destroy();
-					resolve();
-				}, 100);
-			});
+			await sendAndLeave(JSON.stringify(event), 100);
 			// Only "close" fired; n8n failed to record it without a word: a copy waits...
 			await new Promise((resolve) => setTimeout(resolve, 400));
 			expect((await signed(event)).status).toBe(409);
@@ -331,22 +330,7 @@ describe('VoxPria Trigger deliveries', () => {
 		it('keeps a recorded delivery when the client left after n8n recorded it: the retry is a duplicate', async () => {
 			receiver.control.recordDelayMs = 300;
 			const event = payload();
-			const body = JSON.stringify(event);
-			await new Promise<void>((resolve) => {
-				const request = httpRequest(receiver.url, {
-					method: 'POST',
-					headers: {
-						'content-type': 'application/json',
-						'x-voxpria-signature': sign(SECRET, body),
-					},
-				});
-				request.on('error', () => resolve());
-				request.end(body);
-				setTimeout(() => {
-					request.destroy();
-					resolve();
-				}, 100);
-			});
+			await sendAndLeave(JSON.stringify(event), 100);
 			await new Promise((resolve) => setTimeout(resolve, 400));
 			expect(receiver.started).toHaveLength(1);
 			expect((await signed(event)).body).toEqual({ received: true, duplicate: true });
