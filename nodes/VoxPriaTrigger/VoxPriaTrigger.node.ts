@@ -21,7 +21,7 @@ import { checkDelivery, type Refused } from './checkDelivery';
 import { MAX_ENTRIES } from './deliveryMemory';
 import { deliveryItem } from './deliveryOutput';
 import { rememberUntilRecorded, saveNewestKnown } from './deliveryPersistence';
-import { mayBeLateCopy, noteLag, noteWriter, ranElsewhere } from './lateCopies';
+import { mayBeLateCopy, noteWriter, ranElsewhere } from './lateCopies';
 import { healIfOutdated } from './outdatedRegistration';
 import { memoryWith, observeRegistration, triggerScope, triggerState } from './processState';
 import { requestFacts, writeLines } from './refusalLog';
@@ -308,12 +308,11 @@ export class VoxPriaTrigger implements INodeType {
 		};
 		if (!verdict.accepted) return await refuse(verdict);
 
-		if (memory && mayBeLateCopy(state, verdict.at, now)) {
+		if (memory && mayBeLateCopy(state, memory, verdict.at, now)) {
 			if (await ranElsewhere(memory, verdict.key, verdict.at)) {
 				return await refuse(LATE_DUPLICATE);
 			}
 		}
-		if (!options.skipSignatureCheck) noteLag(state, verdict.at, now);
 		if (memory) rememberUntilRecorded(this, stored, state, memory, verdict.key);
 		else saveNewestKnown(stored, state, loaded, undefined);
 		// n8n answers (an empty 200) once the execution is recorded, before it runs.

@@ -61,6 +61,15 @@ export class DeliveryMemory {
 		return this.floorAt;
 	}
 
+	/** The newest signed timestamp held (ms), 0 when empty. */
+	get newest(): number {
+		for (let index = this.order.length - 1; index >= this.head; index--) {
+			const entry = this.order[index];
+			if (this.entries.get(entry.key) === entry) return entry.at;
+		}
+		return 0;
+	}
+
 	/** `anyTime`: match on the key alone (deliveries without a timestamp, unsigned). */
 	recall(key: DeliveryKey, at: number, anyTime = false): Recall {
 		const entry = this.entries.get(key);

@@ -12,10 +12,10 @@ import type { TriggerState } from './processState';
  * but a copy of such a delivery that reaches the process that has not learned it yet would run a
  * second time.
  *
- * A first delivery arrives within moments of its signed timestamp; a copy (VoxPria's retry)
- * comes later. So when this process has seen another process's save lately, a new delivery that
- * is later than the deliveries it usually gets waits a moment for the requests that keep arriving to
- * tell it whether another process already ran it.
+ * VoxPria sends events in the order they happen; a copy (a retry) comes later, after newer events.
+ * So when this process has seen another process's save lately, a delivery new to it that is dated
+ * well before the newest delivery it knows waits a moment for the requests that keep arriving to
+ * tell it whether another process already ran it. Fresh deliveries never wait.
  */
 
 /** Written with every save, so that a process can tell another process's save from its own. */
@@ -23,9 +23,8 @@ export const PROCESS_ID = randomBytes(6).toString('base64url');
 
 /** Another process's save seen this recently means other processes are saving too. */
 const OTHERS_RECENT_MS = 10 * 60_000;
-/** Later than the earliest of the last deliveries by this much is "late". */
+/** Dated this much before the newest delivery known is "late". */
 const LATE_MS = 1_000;
-const RECENT_AGES = 64;
 export const LATE_WAIT_MS = 3_000;
 const POLL_MS = 50;
 
@@ -34,17 +33,15 @@ export function noteWriter(state: TriggerState, savedBy: unknown, now: number): 
 	if (typeof savedBy === 'string' && savedBy !== PROCESS_ID) state.othersSavedAt = now;
 }
 
-/** How long after its signed timestamp an accepted delivery arrived: the usual lag is the least. */
-export function noteLag(state: TriggerState, at: number, now: number): void {
-	state.recentLags ??= [];
-	state.recentLags.push(now - at);
-	if (state.recentLags.length > RECENT_AGES) state.recentLags.shift();
-}
-
-export function mayBeLateCopy(state: TriggerState, at: number, now: number): boolean {
+/** A delivery new to this process that may be a copy another process ran (see above). */
+export function mayBeLateCopy(
+	state: TriggerState,
+	memory: DeliveryMemory,
+	at: number,
+	now: number,
+): boolean {
 	if (!state.othersSavedAt || now - state.othersSavedAt > OTHERS_RECENT_MS) return false;
-	if (!state.recentLags?.length) return false;
-	return now - at > Math.min(...state.recentLags) + LATE_MS;
+	return at < memory.newest - LATE_MS;
 }
 
 /**

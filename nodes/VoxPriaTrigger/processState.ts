@@ -29,8 +29,6 @@ export interface TriggerState {
 	usedAt: number;
 	/** When a request last loaded static data another process had saved (lateCopies.ts). */
 	othersSavedAt?: number;
-	/** How late the last accepted deliveries arrived after their signed timestamps. */
-	recentLags?: number[];
 }
 
 /** Bounds the map: a webhook process never sees the activation hooks that would clear it. */

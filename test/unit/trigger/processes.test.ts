@@ -17,7 +17,6 @@ import { sign } from '../../sandbox/signing';
 type Harness = typeof import('../../helpers/n8n');
 type ProcessStateModule = typeof import('../../../nodes/VoxPriaTrigger/processState');
 
-const NODE = 'node:VoxPria Trigger';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function newProcess(): { harness: Harness; state: ProcessStateModule } {
@@ -195,8 +194,10 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 				([, at]) => at === Date.parse(String(first.timestamp)),
 			),
 		).toBe(false);
-		// A copy of `first`, signed a while ago, reaches process two, which has not seen it...
+		// Newer events keep coming to process two; then a copy of `first` reaches it: dated well
+		// before the newest it knows, and new to it...
 		await sleep(1_500);
+		expect((await deliver(two.url, payload(), secret)).status).toBe(200);
 		const copy = deliver(two.url, first, secret);
 		// ...while deliveries keep coming: one saves again (with `first`), two loads that save.
 		await sleep(300);
@@ -281,9 +282,10 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		const one = await receiverIn(newProcess());
 		await activate(main);
 		const writes = store.writes;
+		const saved = store.text;
 		for (let n = 0; n < 50; n++)
 			expect((await deliver(one.url, payload(), 'whsec_forged')).status).toBe(401);
 		expect(store.writes).toBe(writes);
-		expect(store.node()[NODE]).toBeUndefined();
-	});
+		expect(store.text).toBe(saved);
+	}, 30_000);
 });
