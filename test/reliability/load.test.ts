@@ -3,9 +3,11 @@
  * sandbox (a fresh TLS connection per delivery, as VoxPria would, each dated when it is first
  * sent), with 10% of them sent again as retries: half as a second copy at the same moment as the
  * original (`copies: 2, concurrent: true`), half repeated later (500 deliveries after the
- * original, or fewer near the end). A copy may find the original still being recorded and get 409
- * "duplicate in progress" (Retry-After: 5): the sandbox retries the copies as VoxPria retries any
- * non-2xx answer, and the retry must then be a duplicate, never a second run. Afterwards
+ * original, or fewer near the end). The sandbox retries every delivery that gets no 2xx, as
+ * VoxPria does (5, 10, 20, 40, 80 s apart here): a copy that finds the original still being
+ * recorded gets 409 "duplicate in progress" (Retry-After: 5) and its retry must then be a
+ * duplicate, never a second run. On a machine too busy for n8n to answer within the sandbox's
+ * 10 s, the original is retried too, and the figures say how often. Afterwards
  * every distinct event has exactly one execution (none lost, none doubled), proved by the callId
  * each execution carries. Prints the throughput.
  *
@@ -38,6 +40,9 @@ const CONCURRENCY = 20;
 /** Every 20th event is sent twice at once; every 20th (offset 10) again 500 deliveries later. */
 const PAIR_EVERY = 20;
 const REPEAT_LAG = 500;
+const RETRY_BASE_MS = 5_000;
+/** n8n's own answers when the machine is too busy (no answer within the sandbox's 10 s; its 503). */
+const OVERLOADED = /^(no answer within 10000 ms |503 \{"code":503,"message":"Database is not ready!")/;
 
 const ACCEPTED = '200 ';
 const DUPLICATE = '200 {"received":true,"duplicate":true}';
@@ -67,7 +72,8 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 	 */
 	let late = '';
 
-	useReliabilityStack((started) => (stack = started));
+	// Retries 5, 10, 20, 40 and 80 s apart (2.6 minutes in all); 409's Retry-After is 5 s.
+	useReliabilityStack((started) => (stack = started), { sandbox: { retryBaseMs: RETRY_BASE_MS } });
 
 	it('runs every distinct event exactly once: none lost, none doubled; a copy answered 409 is retried and ends a duplicate', async () => {
 		const trigger = await liveTrigger(stack, 'reliability: load');
@@ -100,11 +106,10 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 					body: bodyOf(task.index),
 					copies: task.kind === 'pair' ? 2 : 1,
 					concurrent: task.kind === 'pair',
-					// A copy may find the original still being recorded (a simultaneous one, or a late one
-					// near the end, where the repeat comes only a few deliveries later) and get 409: it
-					// must come back, as VoxPria's retry would. Originals are not retried: any answer but
-					// 200 is a failure, as in the first version of this test.
-					retry: task.kind !== 'single',
+					// Retried after any non-2xx answer or none, as VoxPria does: a copy that finds the
+					// original still being recorded gets 409 and must come back; on a machine too busy
+					// for n8n to answer within the sandbox's 10 s, the original comes back too.
+					retry: true,
 				});
 				return answer.results as Result[];
 			})
@@ -112,7 +117,15 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 		const sendSeconds = (Date.now() - started) / 1000;
 
 		const kindOf = (answer: string) =>
-			answer === ACCEPTED ? 'accepted' : answer === DUPLICATE ? 'duplicate' : answer === IN_PROGRESS ? 'in progress (409)' : `other: ${answer.slice(0, 100)}`;
+			answer === ACCEPTED
+				? 'accepted'
+				: answer === DUPLICATE
+					? 'duplicate'
+					: answer === IN_PROGRESS
+						? 'in progress (409)'
+						: OVERLOADED.test(answer)
+							? `n8n overloaded: ${answer.slice(0, 40)}`
+							: `other: ${answer.slice(0, 100)}`;
 		const outcome = countBy(results, (result) => kindOf(answerOf(result)));
 		for (const result of results.filter((r) => r.status !== 200)) stack.watch.saw(result.body);
 		console.log(
@@ -132,19 +145,30 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 		console.log(
 			`retries: ${retried.length} deliveries retried, attempts per delivery ${JSON.stringify(countBy(deliveries, (d) => String(d.attempts.length)))}; answers over all attempts ${JSON.stringify(countBy(attempts, (a) => kindOf(answerOf(a))))}`,
 		);
-		// Every attempt got one of the three answers; 409 always with Retry-After.
-		expect(attempts.filter((a) => ![ACCEPTED, DUPLICATE, IN_PROGRESS].includes(answerOf(a)))).toEqual([]);
+		// Every attempt got one of the trigger's three answers (409 always with Retry-After), or, on a
+		// busy machine, no answer from n8n in time (counted above; VoxPria retries those too).
+		const overloaded = attempts.filter((a) => OVERLOADED.test(answerOf(a))).length;
+		expect(attempts.filter((a) => ![ACCEPTED, DUPLICATE, IN_PROGRESS].includes(answerOf(a)) && !OVERLOADED.test(answerOf(a)))).toEqual([]);
 		expect(attempts.filter((a) => a.status === 409 && a.retryAfter !== String(PENDING_RETRY_AFTER_S))).toEqual([]);
 		// Each copy ended with a 2xx; per event exactly one accepted answer over all copies and attempts.
 		expect(deliveries.filter((d) => !d.ok || d.attempts[d.attempts.length - 1].status !== 200)).toEqual([]);
+		// Never two accepted answers for one event. Exactly one, unless n8n recorded the event while
+		// its sender had given up waiting: then every answer it got was a duplicate (checked below
+		// against the executions).
 		const acceptedPerEvent = countBy(
 			attempts.filter((a) => answerOf(a) === ACCEPTED).map((a) => deliveries.find((d) => d.attempts.includes(a))?.body ?? ''),
 			(body) => JSON.parse(body).data.callId,
 		);
-		expect(acceptedPerEvent).toEqual(Object.fromEntries(bodies.map((_, index) => [`call_load_${index}`, 1])));
+		expect(Object.entries(acceptedPerEvent).filter(([, count]) => count > 1)).toEqual([]);
+		const acceptedUnanswered = bodies.map((_, index) => `call_load_${index}`).filter((callId) => !acceptedPerEvent[callId]);
+		if (overloaded === 0) expect(acceptedUnanswered).toEqual([]);
 		// A copy answered 409 ended a duplicate, not a second run.
 		const after409 = deliveries.filter((d) => d.attempts.some((a) => a.status === 409));
-		for (const delivery of after409) expect(answerOf(delivery.attempts[delivery.attempts.length - 1])).toBe(DUPLICATE);
+		for (const delivery of after409) {
+			const last = answerOf(delivery.attempts[delivery.attempts.length - 1]);
+			// Accepted only if the original was never recorded (n8n gave no answer to it): still one run.
+			if (overloaded === 0 || last !== ACCEPTED) expect(last).toBe(DUPLICATE);
+		}
 
 		const executions = await settledExecutions(stack.n8n, workflowId, N, { timeoutMs: minutes(15), settleMs: 10_000, includeData: true });
 		const doneSeconds = (Date.now() - started) / 1000;
@@ -163,15 +187,18 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 			].join('\n'),
 		);
 
-		expect(outcome.accepted).toBe(N);
-		expect((outcome.duplicate ?? 0) + (outcome['in progress (409)'] ?? 0)).toBe(N / 10);
+		console.log(`n8n too busy to answer in time: ${overloaded} attempts; events whose accepted answer was lost that way (they ran, see below): ${acceptedUnanswered.length}`);
+		if (overloaded === 0) {
+			expect(outcome.accepted).toBe(N);
+			expect((outcome.duplicate ?? 0) + (outcome['in progress (409)'] ?? 0)).toBe(N / 10);
+		}
 		expect({ missing: missing.length, doubled: doubled.length, statuses }).toEqual({ missing: 0, doubled: 0, statuses: { success: N } });
 		expect(perCallId).toEqual(Object.fromEntries(bodies.map((_, index) => [`call_load_${index}`, 1])));
 	}, minutes(30));
 
 	it('refuses a replay of a delivery the full memory had to drop (400 "older than the duplicate memory"); a replay of one it kept is a duplicate; neither runs', async () => {
 		expect(N).toBeGreaterThan(MAX_ENTRIES);
-		const before = (await stack.n8n.executions({ workflowId })).length;
+		const before = (await settledExecutions(stack.n8n, workflowId, N, { timeoutMs: minutes(5), settleMs: 1_000 })).length;
 		expect(before).toBe(N);
 
 		// The memory n8n saved: full, its floor the newest signed timestamp among those dropped.
