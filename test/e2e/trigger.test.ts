@@ -6,6 +6,12 @@
  * The restart cases (7a, 7b) run after 8 and 9 on purpose: 7b restarts n8n with
  * N8N_USE_WORKFLOW_PUBLICATION_SERVICE=false, which also makes activation synchronous, and case 8
  * measures the default, asynchronous activation. Case 12 runs last, over everything before it.
+ *
+ * Copies: a copy of a delivery that n8n is still recording gets 409 "duplicate in progress" with
+ * Retry-After (so that VoxPria comes back), a copy of a recorded one `200 duplicate`; cases 4 and
+ * 4b let the sandbox retry the 409s as VoxPria does and assert that each copy ends a duplicate and
+ * only one execution runs. Cases 5b and 5c: Include Headers redaction, a body's own `headers` and
+ * `json` fields, and a `charset=latin1` label on UTF-8 bytes (issue 11, items 2, 4, 5 and 6).
  */
 
 import { sign } from '../sandbox/signing';
@@ -110,6 +116,8 @@ describe('VoxPria Trigger in a real n8n', () => {
 	}
 
 	const countFor = (executions: Execution[], callId: string) => executions.filter((e) => callIdOf(e) === callId).length;
+	const countAnswers = (answers: string[]) =>
+		answers.reduce<Record<string, number>>((counts, answer) => ({ ...counts, [answer]: (counts[answer] ?? 0) + 1 }), {});
 
 	it('1. activation registers exactly one webhook, with n8n’s production URL and the selected events', async () => {
 		const workflow = triggerWorkflow(stack, { events: ['call.failed', 'call.completed'] });
@@ -197,12 +205,60 @@ describe('VoxPria Trigger in a real n8n', () => {
 		expect(countFor(after, unsignedId)).toBe(0);
 	}, 120_000);
 
-	it('4. a duplicate starts one execution; so do 10 concurrent copies', async () => {
+	const DUPLICATE = JSON.stringify({ received: true, duplicate: true });
+	/** The trigger's answer to a copy of a delivery it has not finished recording (VoxPria retries it). */
+	const IN_PROGRESS = /^\{"error":"duplicate in progress: a copy of this delivery is still being recorded; retry later"\}$/;
+	type Attempt = { status: number | null; body: string; retryAfter?: string };
+	const answerOf = (a: Attempt) => `${a.status} ${a.body}`;
+
+	/**
+	 * The copies of one delivery that the sandbox sent (and retried, as VoxPria does, after any
+	 * non-2xx answer), once every copy is done: each copy's attempts.
+	 */
+	async function copiesDone(deliveryIds: string[]): Promise<Attempt[][]> {
+		return stack.n8n.waitFor(
+			() => {
+				const records = stack.sandbox.deliveries().filter((d) => deliveryIds.includes(d.id));
+				return records.length === deliveryIds.length && records.every((d) => d.done)
+					? records.map((d) => d.attempts as Attempt[])
+					: false;
+			},
+			{ timeoutMs: 60_000, description: `copies ${deliveryIds.join(', ')} to be done` },
+		);
+	}
+
+	/**
+	 * What concurrent copies of one delivery must end with: exactly one accepted (n8n's empty 200),
+	 * every other copy answered `200 duplicate` at once, or `409` "duplicate in progress" with
+	 * `Retry-After: 5` and then, retried, `200 duplicate`. Never a second accepted answer. Answers
+	 * the first answers, for the caller to look at.
+	 */
+	async function expectOneAcceptedRestDuplicates(deliveryIds: string[]): Promise<string[]> {
+		const copies = await copiesDone(deliveryIds);
+		const attempts = copies.flat();
+		expect(attempts.filter((a) => answerOf(a) === '200 ')).toHaveLength(1);
+		for (const attempt of attempts) {
+			if (attempt.status === 409) {
+				expect(attempt.body).toMatch(IN_PROGRESS);
+				expect(attempt.retryAfter).toBe('5');
+			} else {
+				expect(answerOf(attempt)).toMatch(/^200 (|\{"received":true,"duplicate":true\})$/);
+			}
+		}
+		for (const copy of copies) {
+			// Retried until a 2xx, which is the last attempt; a copy that was not accepted ends duplicate.
+			expect(copy[copy.length - 1].status).toBe(200);
+			if (answerOf(copy[copy.length - 1]) !== '200 ') expect(copy[copy.length - 1].body).toBe(DUPLICATE);
+		}
+		return copies.map((copy) => answerOf(copy[0]));
+	}
+
+	it('4. a duplicate starts one execution; of 10 concurrent copies one runs, the rest are duplicates (a copy still being recorded gets 409 first)', async () => {
 		const registration = await registrationOf(main);
 		const twiceId = newCallId('twice');
 		const twice = await stack.sandbox.deliver({ webhookId: registration.webhookId, data: { callId: twiceId }, copies: 2 });
 		expect(twice.results.map((r) => r.status)).toEqual([200, 200]);
-		expect(twice.results.map((r) => r.body)).toEqual(['', JSON.stringify({ received: true, duplicate: true })]);
+		expect(twice.results.map((r) => r.body)).toEqual(['', DUPLICATE]);
 
 		const tenId = newCallId('ten');
 		const ten = await stack.sandbox.deliver({
@@ -210,11 +266,15 @@ describe('VoxPria Trigger in a real n8n', () => {
 			data: { callId: tenId },
 			copies: 10,
 			concurrent: true,
+			retry: true,
 		});
-		expect(ten.results.map((r) => r.status)).toEqual(Array(10).fill(200));
-		// One empty 200 from n8n (execution recorded), nine duplicates answered by the trigger.
-		const bodies = ten.results.map((r) => r.body).sort();
-		expect(bodies).toEqual(['', ...Array(9).fill(JSON.stringify({ received: true, duplicate: true }))]);
+		// The first answers: one empty 200 (n8n recorded the execution); each other copy found it
+		// recorded (200 duplicate) or still being recorded (409 with Retry-After: 5).
+		const first = ten.results.map((r) => `${r.status} ${r.status === 409 ? r.retryAfter : r.body}`);
+		expect(first.filter((answer) => answer === '200 ')).toHaveLength(1);
+		expect(first.filter((answer) => answer !== '200 ' && answer !== `200 ${DUPLICATE}` && answer !== '409 5')).toEqual([]);
+		const answers = await expectOneAcceptedRestDuplicates(ten.results.map((r) => r.deliveryId));
+		console.log(`10 concurrent copies, first answers: ${JSON.stringify(countAnswers(answers))}`);
 
 		const after = await settledExecutions(main);
 		expect(countFor(after, twiceId)).toBe(1);
@@ -223,6 +283,35 @@ describe('VoxPria Trigger in a real n8n', () => {
 			expect(execution.status).toBe('success');
 		}
 	}, 120_000);
+
+	it('4b. a copy that arrives while n8n is still recording the original (a 6 MB transcript) gets 409 with Retry-After, and its retry is a duplicate', async () => {
+		// n8n records the execution, with the whole payload, before it answers: with a 6 MB transcript
+		// that takes long enough that the second of two simultaneous copies finds the first pending.
+		const big = await liveTrigger(['call.completed']);
+		const registration = await registrationOf(big);
+		const callId = newCallId('pending');
+		const transcript = `${UNICODE_TRANSCRIPT}\n`.repeat(Math.ceil((6 * 1024 * 1024) / Buffer.byteLength(UNICODE_TRANSCRIPT)));
+		const pair = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			data: { callId, status: 'completed', transcript },
+			copies: 2,
+			concurrent: true,
+			retry: true,
+		});
+		const first = pair.results.map((r) => `${r.status} ${r.status === 409 ? `Retry-After: ${r.retryAfter}` : r.body}`);
+		console.log(`two simultaneous copies of a 6 MB delivery, first answers: ${JSON.stringify(first)} in ${pair.results.map((r) => r.ms).join(', ')} ms`);
+		expect(first.sort()).toEqual(['200 ', '409 Retry-After: 5']);
+		await expectOneAcceptedRestDuplicates(pair.results.map((r) => r.deliveryId));
+
+		const executions = await waitForExecutions(stack, big.id, (list) => list.length >= 1, { timeoutMs: 90_000 });
+		await sleep(3_000);
+		const all = (await stack.n8n.executions({ workflowId: big.id })) as Execution[];
+		expect(all).toHaveLength(1);
+		expect(executions[0].status).toBe('success');
+		expect(callIdOf(executions[0])).toBe(callId);
+		await stack.n8n.deactivate(big.id);
+		await stack.n8n.waitForUnpublished(big.id);
+	}, 180_000);
 
 	it('5. a signed delivery of an event the trigger did not select gets 200 and starts nothing', async () => {
 		const registration = await registrationOf(main);
@@ -235,6 +324,104 @@ describe('VoxPria Trigger in a real n8n', () => {
 		const after = await settledExecutions(main);
 		expect(after).toHaveLength(before + 1); // the sentinel only
 		expect(countFor(after, callId)).toBe(0);
+	}, 120_000);
+
+	it('5b. Include Headers: signature, authorization, cookie and key headers show [redacted]; a body’s own "headers" field stays intact', async () => {
+		const live = await liveTrigger(['call.completed'], { includeHeaders: true });
+		const registration = await registrationOf(live);
+		const secretHeaders = {
+			Authorization: 'Bearer e2e-proxy-token-4f1c2a',
+			'Proxy-Authorization': 'Basic ZTJlLXByb3h5OmUyZS1wYXNzd29yZA==',
+			Cookie: 'session=e2e-cookie-9b7d3e',
+			'X-Api-Key': 'e2e-api-key-58d2c1',
+		};
+		const callId = newCallId('headers');
+		const payload = { event: 'call.completed', timestamp: new Date().toISOString(), data: { callId, status: 'completed' } };
+		const sent = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			payload,
+			headers: { ...secretHeaders, 'X-Request-Id': 'e2e-request-1' },
+		});
+		expect(sent.results[0].status).toBe(200);
+		const signature = sign(registration.secret, JSON.stringify(payload));
+
+		// A delivery whose body has a top-level "headers" field of its own.
+		const ownId = newCallId('own-headers');
+		const own = {
+			event: 'call.completed',
+			timestamp: new Date().toISOString(),
+			headers: { source: 'crm', 'x-voxpria-signature': 'part of the body, not a header' },
+			data: { callId: ownId, status: 'completed' },
+		};
+		const ownSent = await stack.sandbox.deliver({ webhookId: registration.webhookId, payload: own, headers: secretHeaders });
+		expect(ownSent.results[0].status).toBe(200);
+		const ownSignature = sign(registration.secret, JSON.stringify(own));
+
+		const executions = await executionsFor(live, [callId, ownId]);
+		const [output] = nodeOutput(executions.find((e) => callIdOf(e) === callId) as Execution, TRIGGER);
+		const { headers, ...rest } = output;
+		expect(rest).toEqual(payload);
+		expect(headers).toMatchObject({
+			'x-voxpria-signature': '[redacted]',
+			authorization: '[redacted]',
+			'proxy-authorization': '[redacted]',
+			cookie: '[redacted]',
+			'x-api-key': '[redacted]',
+			'x-request-id': 'e2e-request-1',
+			'content-type': 'application/json',
+			'user-agent': 'VoxPria-Webhooks/1.0 (sandbox)',
+		});
+
+		const [ownOutput] = nodeOutput(executions.find((e) => callIdOf(e) === ownId) as Execution, TRIGGER);
+		const { requestHeaders, ...ownRest } = ownOutput;
+		expect(ownRest).toEqual(own); // its "headers" field exactly as sent
+		expect(requestHeaders).toMatchObject({
+			'x-voxpria-signature': '[redacted]',
+			authorization: '[redacted]',
+			cookie: '[redacted]',
+			'content-type': 'application/json',
+		});
+
+		// Nowhere in the execution data: the signatures (with the body, a ready-made replay) and the
+		// values of the other redacted headers.
+		const data = JSON.stringify(executions);
+		const needles = [signature.slice(7), ownSignature.slice(7), 'e2e-proxy-token-4f1c2a', 'ZTJlLXByb3h5OmUyZS1wYXNzd29yZA==', 'e2e-cookie-9b7d3e', 'e2e-api-key-58d2c1'];
+		expect(needles.filter((needle) => data.includes(needle))).toEqual([]);
+		expect(data).toContain('e2e-request-1'); // the check can see headers that were kept
+
+		await stack.n8n.deactivate(live.id);
+		await stack.n8n.waitForUnpublished(live.id);
+	}, 120_000);
+
+	it('5c. the output is exactly the JSON VoxPria signed: a top-level "json" key stays, and charset=latin1 does not garble UTF-8', async () => {
+		const registration = await registrationOf(main);
+		const jsonId = newCallId('json-key');
+		const withJson = {
+			event: 'call.completed',
+			timestamp: new Date().toISOString(),
+			json: { callId: 'not-the-item', note: 'a field named json' },
+			binary: { data: 'not binary data' },
+			data: { callId: jsonId, status: 'completed' },
+		};
+		const first = await stack.sandbox.deliver({ webhookId: registration.webhookId, payload: withJson });
+		expect(`${first.results[0].status} ${first.results[0].body}`).toBe('200 ');
+
+		// n8n decodes the body with the content type's charset, which is not signed: the output must
+		// come from the signed bytes, read as UTF-8.
+		const latinId = newCallId('latin1');
+		const latin = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			data: { callId: latinId, status: 'completed', transcript: UNICODE_TRANSCRIPT },
+			headers: { 'Content-Type': 'application/json; charset=latin1' },
+		});
+		expect(`${latin.results[0].status} ${latin.results[0].body}`).toBe('200 ');
+		const latinSent = JSON.parse(stack.sandbox.deliveries().find((d) => d.id === latin.results[0].deliveryId)?.body ?? '{}');
+
+		const executions = await executionsFor(main, [jsonId, latinId]);
+		expect(nodeOutput(executions.find((e) => callIdOf(e) === jsonId) as Execution, TRIGGER)).toEqual([withJson]);
+		const latinOutput = nodeOutput(executions.find((e) => callIdOf(e) === latinId) as Execution, TRIGGER);
+		expect(latinOutput).toEqual([latinSent]);
+		expect(latinOutput[0].data.transcript).toBe(UNICODE_TRANSCRIPT);
 	}, 120_000);
 
 	it('6. deactivation removes the registration; 5 activate/deactivate cycles never hold more than one', async () => {
@@ -519,7 +706,7 @@ describe('VoxPria Trigger in a real n8n', () => {
 		expect(countFor(await settledExecutions(healing), staleId)).toBe(0);
 	}, 240_000);
 
-	it('12. no webhook secret and no API key appear in any execution data or in n8n’s log', async () => {
+	it('12. no webhook secret, no API key and no delivery’s signature appear in any execution data or in n8n’s log', async () => {
 		await recordSecrets();
 		expect(secrets.size).toBeGreaterThanOrEqual(10);
 		const executions = await stack.n8n.executions({ includeData: true });
@@ -538,5 +725,16 @@ describe('VoxPria Trigger in a real n8n', () => {
 		const keys = [stack.sandbox.apiKey, WRONG_KEY];
 		expect(keys.filter((key) => data.includes(key))).toEqual([]);
 		expect(keys.filter((key) => log.includes(key))).toEqual([]);
+
+		// Nor the signature of any delivery sent in this file (under any secret it could have had):
+		// every 64-digit hex string in the data and the log is compared with all of them.
+		const signatures = new Set<string>();
+		for (const delivery of stack.sandbox.deliveries()) {
+			for (const secret of all) signatures.add(sign(secret, delivery.body).slice('sha256='.length));
+		}
+		expect(signatures.size).toBeGreaterThan(100);
+		const hexIn = (text: string) => new Set(text.match(/[0-9a-fA-F]{64}/g) ?? []);
+		expect([...hexIn(data)].filter((hex) => signatures.has(hex.toLowerCase()))).toEqual([]);
+		expect([...hexIn(log)].filter((hex) => signatures.has(hex.toLowerCase()))).toEqual([]);
 	}, 120_000);
 });

@@ -10,8 +10,9 @@
  * signature under a wrong header name; the signature header twice; empty bodies; non-JSON bodies;
  * JSON that is not a delivery object; nesting up to 4,000 levels; wrong content types (form,
  * multipart, HTML, octet-stream); gzip signed
- * over the compressed bytes; wrong HTTP methods; an oversized signature header; replays of recent
- * valid deliveries.
+ * over the compressed bytes; wrong HTTP methods; an oversized signature header; validly signed
+ * deliveries with no, an unreadable, a too old (over 24 h) or a future (an hour or more) signed
+ * timestamp (each must get the trigger's exact 400); replays of recent valid deliveries.
  *
  * Decisions asserted here (see README.md):
  *  - Header names are case-insensitive (RFC 9110): `X-VOXPRIA-SIGNATURE` with a valid signature is
@@ -26,7 +27,14 @@
  *    JSON text with 422, or accepts it, or never answers (README.md).
  *  - Bodies over n8n's limit (N8N_PAYLOAD_SIZE_MAX, 16 MB) and broken gzip are refused by n8n
  *    before the trigger runs, with 500 (n8n's answer, not the trigger's); nothing starts.
- *  - Replays: see load.test.ts (accepted again after eviction from the duplicate memory).
+ *  - Replays (issue 11, item 1): a delivery's signed timestamp must be within the replay window
+ *    (24 h, 5 minutes of clock skew ahead); the duplicate memory holds MAX_ENTRIES (1,000)
+ *    deliveries and refuses anything at or below the newest signed timestamp it had to drop (the
+ *    floor). The replay attack test delivers MAX_ENTRIES + 1 captured deliveries, then replays all
+ *    of them (and every earlier one) in order and shuffled, twice: each gets 200 duplicate or 400
+ *    "older than the duplicate memory", none runs again; a replay one second after its eviction is
+ *    refused. The window's edges (25 h old, 10 minutes ahead, undated; 23 h old and 4 minutes
+ *    ahead run) are one test.
  *
  * Sizes: H = 10,000 (CI); VOXPRIA_RELIABILITY_FULL=1: H = 50,000. Seed: VOXPRIA_RELIABILITY_SEED
  * (default 20260206).
@@ -36,7 +44,8 @@ import { gzipSync } from 'zlib';
 import type { OutgoingHttpHeaders } from 'http';
 
 import { STACK_TIMEOUT } from '../e2e/stack';
-import { type Answer, DeliveryClient, inPool, untilLive } from './lib/client';
+import { MAX_ENTRIES, savedMemoryOf } from './lib/builtTrigger';
+import { type Answer, DeliveryClient, inPool, sendUntilServed, sleep, untilLive } from './lib/client';
 import { countBy, type Execution, settledExecutions, triggerOutput } from './lib/executions';
 import { Prng } from './lib/prng';
 import { deliveryBody, sign, signedHeaders } from './lib/signing';
@@ -48,6 +57,8 @@ const VALID_EVERY = 500;
 const CONCURRENCY = 20;
 const SEED = Number(process.env.VOXPRIA_RELIABILITY_SEED ?? 20260206);
 const OTHER_SECRET = 'whsec_00000000000000000000000000000000';
+/** Captured deliveries in the replay attack: one more than the duplicate memory holds (CI). */
+const CAPTURED = size(MAX_ENTRIES + 1, 2 * MAX_ENTRIES + 1);
 
 interface Request {
 	kind: string;
@@ -56,21 +67,35 @@ interface Request {
 	body?: Buffer | string;
 	/** What a correct receiver answers. */
 	expect: 'refused' | 'duplicate';
+	/** For refusals the trigger itself answers: the exact status and body (else any 4xx). */
+	answer?: RegExp;
 }
 
 interface Valid {
 	callId: string;
+	/** Its signed timestamp, ms. */
+	at: number;
 	form: string;
 	body: Buffer | string;
 	headers: OutgoingHttpHeaders;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
+const signedAt = (body: string) => Date.parse(JSON.parse(body).timestamp);
+const DUPLICATE = '200 {"received":true,"duplicate":true}';
+const ISO = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+/** The trigger's answers to validly signed deliveries with a bad signed timestamp (issue 11, item 1). */
+const NO_TIMESTAMP = /^400 \{"error":"no readable timestamp: (the body has no \\"timestamp\\"|its \\"timestamp\\" is not an ISO 8601 time with a zone)"\}$/;
+const TOO_OLD = new RegExp(`^400 \\{"error":"older than the replay window: it is dated ${ISO}, more than 24 h ago \\(Options → Replay Window\\)"\\}$`);
+const FUTURE = new RegExp(`^400 \\{"error":"timestamp in the future: it is dated ${ISO}, more than 5 minutes ahead of this server's clock; check the clock of the n8n server"\\}$`);
+const BELOW_FLOOR = new RegExp(
+	`^400 \\{"error":"older than the duplicate memory: it is dated ${ISO}, at or before the oldest delivery the trigger had to forget \\(${ISO}\\), so it may have run already"\\}$`,
+);
 
 /** The valid forms the interleaved deliveries rotate through: each one must run exactly once. */
 function validDelivery(secret: string, callId: string, turn: number): Valid {
 	const body = deliveryBody(callId);
-	const forms: Array<() => Omit<Valid, 'callId'>> = [
+	const forms: Array<() => Omit<Valid, 'callId' | 'at'>> = [
 		() => ({ form: 'X-Voxpria-Signature', body, headers: signedHeaders(secret, body) }),
 		() => ({ form: 'X-VOXPRIA-SIGNATURE (upper-case name)', body, headers: signedHeaders(secret, body, 'X-VOXPRIA-SIGNATURE') }),
 		() => ({ form: 'x-voxpria-signature (lower-case name)', body, headers: signedHeaders(secret, body, 'x-voxpria-signature') }),
@@ -88,7 +113,7 @@ function validDelivery(secret: string, callId: string, turn: number): Valid {
 		() => ({ form: 'text/plain', body, headers: { 'content-type': 'text/plain', 'X-Voxpria-Signature': sign(secret, body) } }),
 		() => ({ form: 'no content type', body, headers: { 'X-Voxpria-Signature': sign(secret, body) } }),
 	];
-	return { callId, ...forms[turn % forms.length]() };
+	return { callId, at: signedAt(body), ...forms[turn % forms.length]() };
 }
 
 /** The seeded generator of hostile requests. */
@@ -246,6 +271,39 @@ function hostileRequests(secret: string, count: number, prng: Prng): Request[] {
 				return { kind: 'signature: 20 kB header', headers: { ...JSON_TYPE, 'X-Voxpria-Signature': `sha256=${'a'.repeat(20_000)}` }, body, expect: 'refused' };
 			},
 		],
+		[
+			3,
+			() => {
+				const body = deliveryBody(`call_hostile_${serial++}`, 'call.completed', {}, null);
+				return { kind: 'timestamp: missing (signed)', headers: signedHeaders(secret, body), body, expect: 'refused', answer: NO_TIMESTAMP };
+			},
+		],
+		[
+			2,
+			() => {
+				const stamp = prng.pick<unknown>(['yesterday', '', '2026-02-06 12:00:00', '2026-02-06T12:00:00', 'NaN', false, 0, {}]);
+				const body = deliveryBody(`call_hostile_${serial++}`, 'call.completed', {}, stamp);
+				return { kind: 'timestamp: unreadable (signed)', headers: signedHeaders(secret, body), body, expect: 'refused', answer: NO_TIMESTAMP };
+			},
+		],
+		[
+			3,
+			() => {
+				const hoursAgo = 25 + prng.int(24 * 30);
+				const body = deliveryBody(`call_hostile_${serial++}`, 'call.completed', {}, new Date(Date.now() - hoursAgo * 3_600_000).toISOString());
+				return { kind: 'timestamp: over 24 h old (signed)', headers: signedHeaders(secret, body), body, expect: 'refused', answer: TOO_OLD };
+			},
+		],
+		[
+			2,
+			() => {
+				// An hour or more ahead, so that it is still beyond the 5 minutes allowed when it is sent
+				// (the requests are made before the run, which takes minutes).
+				const hoursAhead = 1 + prng.int(48);
+				const body = deliveryBody(`call_hostile_${serial++}`, 'call.completed', {}, new Date(Date.now() + hoursAhead * 3_600_000).toISOString());
+				return { kind: 'timestamp: in the future (signed)', headers: signedHeaders(secret, body), body, expect: 'refused', answer: FUTURE };
+			},
+		],
 		[10, () => ({ kind: 'replay of a recent valid delivery', headers: {}, expect: 'duplicate' })],
 	];
 	const total = kinds.reduce((sum, [weight]) => sum + weight, 0);
@@ -269,6 +327,8 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 	const client = new DeliveryClient({ maxSockets: CONCURRENCY });
 	/** callIds of the deliveries that must have run exactly once. */
 	const mustRun: string[] = [];
+	/** Every delivery accepted so far (its exact request), for the replays at the end. */
+	const accepted: Array<{ headers: OutgoingHttpHeaders; body?: Buffer | string; at: number }> = [];
 
 	useReliabilityStack((started) => (stack = started));
 	beforeAll(async () => {
@@ -280,8 +340,13 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 	}, STACK_TIMEOUT);
 	afterAll(() => client.close());
 
+	/** n8n's "Database is not ready!" answers (an overloaded machine), sent again as VoxPria would. */
+	const unavailable = { count: 0 };
 	const send = (request: { method?: string; headers: OutgoingHttpHeaders; body?: Buffer | string }) =>
-		client.send(url, { method: request.method ?? 'POST', headers: request.headers, body: request.body, timeoutMs: 30_000 });
+		sendUntilServed(
+			() => client.send(url, { method: request.method ?? 'POST', headers: request.headers, body: request.body, timeoutMs: 30_000 }),
+			unavailable,
+		);
 
 	it('decides header casing, gzip and content types as documented', async () => {
 		const cases: Array<{ name: string; make: (body: string) => { headers: OutgoingHttpHeaders; body: Buffer | string }; expect: string }> = [
@@ -304,7 +369,7 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 			{
 				name: 'form-urlencoded',
 				make: (body) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Voxpria-Signature': sign(secret, body) }, body }),
-				expect: '400 {"error":"The body has no \\"event\\" name: a VoxPria delivery is a JSON object with \\"event\\", \\"timestamp\\" and \\"data\\""}',
+				expect: '400 {"error":"not a delivery: The body has no \\"event\\" name: a VoxPria delivery is a JSON object with \\"event\\", \\"timestamp\\" and \\"data\\""}',
 			},
 			{
 				name: 'multipart',
@@ -331,8 +396,11 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 		const expected: Record<string, string> = {};
 		for (const [index, test] of cases.entries()) {
 			const callId = `call_decision_${index}`;
-			const answer = await send(test.make(deliveryBody(callId)));
+			const delivery = deliveryBody(callId);
+			const request = test.make(delivery);
+			const answer = await send(request);
 			stack.watch.saw(answer.body);
+			if (`${answer.status} ${answer.body}` === '200 ') accepted.push({ ...request, at: signedAt(delivery) });
 			// n8n's own refusals carry a stack trace: compare their message only.
 			const message = /^\{"code":/.test(answer.body) ? (JSON.parse(answer.body) as { message: string }).message : answer.body;
 			seen[test.name] = `${answer.status} ${message}`;
@@ -348,10 +416,10 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 		const valid: Valid[] = [];
 		type Task = { hostile: Request } | { valid: Valid };
 		const tasks: Task[] = [];
-		// One valid delivery first, so that replays always have something to replay.
+		// One valid delivery first, answered before the rest start, so that replays always have a
+		// recorded delivery to replay (a copy of one still being recorded would get 409).
 		const first = validDelivery(secret, 'call_valid_0', 0);
 		valid.push(first);
-		tasks.push({ valid: first });
 		hostile.forEach((request, index) => {
 			tasks.push({ hostile: request });
 			if ((index + 1) % VALID_EVERY === 0) {
@@ -362,6 +430,9 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 		});
 		const answeredValid: Valid[] = [];
 		const before = (await stack.n8n.executions({ workflowId })).length;
+		const firstAnswer = await send(first);
+		expect(`${firstAnswer.status} ${firstAnswer.body}`).toBe('200 ');
+		answeredValid.push(first);
 
 		const started = Date.now();
 		const outcomes = await inPool(tasks, CONCURRENCY, async (task): Promise<{ kind: string; answer: Answer; ok: boolean }> => {
@@ -374,9 +445,10 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 			if (request.expect === 'duplicate') {
 				const original = answeredValid.length ? answeredValid[prng.int(answeredValid.length)] : first;
 				const answer = await send(original);
-				return { kind: request.kind, answer, ok: answer.status === 200 && answer.body === '{"received":true,"duplicate":true}' };
+				return { kind: request.kind, answer, ok: `${answer.status} ${answer.body}` === DUPLICATE };
 			}
 			const answer = await send(request);
+			if (request.answer) return { kind: request.kind, answer, ok: request.answer.test(`${answer.status} ${answer.body}`) };
 			// Node's HTTP server answers an oversized header block with 431 and closes the connection;
 			// a client still writing may see the reset first. Either way nothing reached n8n.
 			const reset = request.kind === 'signature: 20 kB header' && answer.error === 'ECONNRESET';
@@ -390,7 +462,7 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 			distribution[kind] = { ...distribution[kind], [key]: (distribution[kind]?.[key] ?? 0) + 1 };
 		}
 		console.log(
-			`hostile: ${outcomes.length} requests (${HOSTILE} hostile, ${valid.length} valid, seed ${SEED}) in ${seconds.toFixed(1)} s = ${(outcomes.length / seconds).toFixed(0)} req/s\n` +
+			`hostile: ${outcomes.length + 1} requests (${HOSTILE} hostile, ${valid.length} valid, seed ${SEED}) in ${seconds.toFixed(1)} s = ${(outcomes.length / seconds).toFixed(0)} req/s; n8n's "Database is not ready!" answers sent again so far: ${unavailable.count}\n` +
 				`status codes: ${JSON.stringify(countBy(outcomes, (o) => String(o.answer.status ?? o.answer.error)))}\n` +
 				Object.entries(distribution)
 					.sort()
@@ -403,6 +475,7 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 		expect(wrong).toEqual([]);
 
 		mustRun.push(...valid.map((delivery) => delivery.callId));
+		accepted.push(...valid);
 		const executions = await settledExecutions(stack.n8n, workflowId, before + valid.length, { timeoutMs: minutes(5), settleMs: 10_000, includeData: true });
 		expect(executions).toHaveLength(mustRun.length);
 		expect(countBy(executions, callIdOf)).toEqual(Object.fromEntries(mustRun.map((callId) => [callId, 1])));
@@ -458,6 +531,126 @@ describe(`hostile input: ${HOSTILE} generated bad deliveries start nothing while
 			newExecutions: 0,
 		});
 	}, minutes(3));
+
+	it('refuses validly signed deliveries dated over 24 h ago, over 5 minutes ahead, or undated, with 400, and starts nothing for them', async () => {
+		const before = (await stack.n8n.executions({ workflowId })).length;
+		const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+		const cases: Array<{ name: string; timestamp: unknown; expect: RegExp | string }> = [
+			{ name: '25 h old', timestamp: at(-25 * 3_600_000), expect: TOO_OLD },
+			{ name: '10 minutes ahead', timestamp: at(10 * 60_000), expect: FUTURE },
+			{ name: 'no timestamp', timestamp: null, expect: '400 {"error":"no readable timestamp: the body has no \\"timestamp\\""}' },
+			{ name: 'a date without a zone', timestamp: '2026-02-06T12:00:00', expect: '400 {"error":"no readable timestamp: its \\"timestamp\\" is not an ISO 8601 time with a zone"}' },
+			// Either side of each limit: these run.
+			{ name: '23 h old', timestamp: at(-23 * 3_600_000), expect: '200 ' },
+			{ name: '4 minutes ahead (clock skew)', timestamp: at(4 * 60_000), expect: '200 ' },
+		];
+		const seen: Record<string, string> = {};
+		for (const [index, test] of cases.entries()) {
+			const body = deliveryBody(`call_dated_${index}`, 'call.completed', {}, test.timestamp);
+			const request = { headers: signedHeaders(secret, body), body };
+			const sent = await send(request);
+			const answer = `${sent.status} ${sent.body}`;
+			stack.watch.saw(answer);
+			seen[test.name] = answer;
+			if (test.expect === '200 ') {
+				mustRun.push(`call_dated_${index}`);
+				accepted.push({ ...request, at: signedAt(body) });
+			}
+		}
+		console.log(`dated deliveries: ${JSON.stringify(seen, null, 1)}`);
+		for (const test of cases) {
+			if (typeof test.expect === 'string') expect([test.name, seen[test.name]]).toEqual([test.name, test.expect]);
+			else expect([test.name, seen[test.name]]).toEqual([test.name, expect.stringMatching(test.expect)]);
+		}
+		const executions = await settledExecutions(stack.n8n, workflowId, before + 2, { timeoutMs: minutes(3), settleMs: 5_000, includeData: true });
+		expect(executions.slice(0, executions.length - before).map(callIdOf).sort()).toEqual(['call_dated_4', 'call_dated_5']);
+	}, minutes(3));
+
+	it(`the replay attack: ${CAPTURED} captured deliveries (the memory holds ${MAX_ENTRIES}) replayed in order and shuffled, twice, never run again`, async () => {
+		// 0.1.0's memory held the last 2,000 deliveries whatever their age: with 2,001 captured ones,
+		// each replay pushed the next one out and was accepted, for ever. Now the memory drops the
+		// oldest signed timestamp and refuses anything at or below it (the floor).
+		const before = (await stack.n8n.executions({ workflowId })).length;
+		const base = Date.now() - 60_000;
+		const captured = Array.from({ length: CAPTURED }, (_, index) => {
+			const body = deliveryBody(`call_captured_${index}`, 'call.completed', {}, new Date(base + index * 10).toISOString());
+			return { index, headers: signedHeaders(secret, body), body, at: signedAt(body) };
+		});
+		const delivered = await inPool(captured, CONCURRENCY, send);
+		const evictedAt = Date.now();
+		expect(countBy(delivered, (answer) => `${answer.status} ${answer.body}`)).toEqual({ '200 ': CAPTURED });
+		mustRun.push(...captured.map(({ index }) => `call_captured_${index}`));
+
+		// The memory n8n saved: full, holding the MAX_ENTRIES deliveries with the newest signed
+		// timestamps (the captured ones, and whatever accepted earlier is dated later, like the one
+		// dated 4 minutes ahead), its floor the newest timestamp among those it dropped.
+		const everyAccepted = [...accepted.map((a) => a.at), ...captured.map((c) => c.at)].sort((a, b) => a - b);
+		const floor = everyAccepted[everyAccepted.length - MAX_ENTRIES - 1];
+		const droppedCaptured = captured.filter((c) => c.at <= floor);
+		const memory = savedMemoryOf(await stack.n8n.getWorkflow(workflowId));
+		const keyOf = (body: string) => parseInt(sign(secret, body).slice(7, 17), 16);
+		expect(memory.entries).toHaveLength(MAX_ENTRIES);
+		expect(new Date(memory.floor).toISOString()).toBe(new Date(floor).toISOString());
+		const kept = new Set(memory.entries.map(([key]) => key));
+		expect(captured.filter((c) => kept.has(keyOf(c.body))).map((c) => c.index)).toEqual(captured.filter((c) => c.at > floor).map((c) => c.index));
+		expect(droppedCaptured.length).toBeGreaterThanOrEqual(1);
+
+		// A replay one second after its delivery was dropped from the memory (the newest one dropped).
+		await sleep(evictedAt + 1_000 - Date.now());
+		const justDropped = await send(droppedCaptured[droppedCaptured.length - 1]);
+		expect(`${justDropped.status} ${justDropped.body}`).toMatch(BELOW_FLOOR);
+
+		// Every captured delivery replayed in order, then shuffled with every delivery accepted before
+		// them (dropped by now unless dated later than the captured ones); twice.
+		const prng = new Prng(SEED + 1);
+		const shuffled = [...captured.map((c) => ({ ...c, earlier: false })), ...accepted.map((a) => ({ ...a, index: -1, earlier: true }))];
+		for (let i = shuffled.length - 1; i > 0; i--) {
+			const j = prng.int(i + 1);
+			[shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+		}
+		const rounds = [
+			{ name: 'in order', requests: captured.map((c) => ({ ...c, earlier: false })) },
+			{ name: 'shuffled', requests: shuffled },
+			{ name: 'in order, again', requests: captured.map((c) => ({ ...c, earlier: false })) },
+			{ name: 'shuffled, again', requests: shuffled },
+		];
+		const wrong: string[] = [];
+		const tally: Record<string, Record<string, number>> = {};
+		const started = Date.now();
+		let replays = 0;
+		for (const round of rounds) {
+			const answers = await inPool(round.requests, CONCURRENCY, send);
+			replays += answers.length;
+			answers.forEach((answer, position) => {
+				const request = round.requests[position];
+				const text = `${answer.status} ${answer.body}`;
+				const refused = request.at <= floor;
+				const label = BELOW_FLOOR.test(text) ? '400 older than the duplicate memory' : text === DUPLICATE ? '200 duplicate' : text.slice(0, 80);
+				tally[round.name] = { ...tally[round.name], [label]: (tally[round.name]?.[label] ?? 0) + 1 };
+				if (refused ? !BELOW_FLOOR.test(text) : text !== DUPLICATE) {
+					wrong.push(`${round.name}: ${request.earlier ? 'an earlier delivery' : `captured #${request.index}`}: ${text.slice(0, 200)}`);
+				}
+				if (answer.status !== 200) stack.watch.saw(answer.body);
+			});
+		}
+		console.log(
+			`replay attack (n8n's "Database is not ready!" answers sent again so far: ${unavailable.count}): ${CAPTURED} captured deliveries accepted, ${droppedCaptured.length} of them (and ${accepted.filter((a) => a.at <= floor).length} of ${accepted.length} earlier ones) dropped from the memory; ${replays} replays in ${((Date.now() - started) / 1000).toFixed(1)} s (${accepted.length} earlier deliveries among the shuffled ones); one second after its eviction: ${justDropped.status}\n${Object.entries(tally)
+				.map(([round, counts]) => `  ${round}: ${JSON.stringify(counts)}`)
+				.join('\n')}`,
+		);
+		expect(wrong).toEqual([]);
+
+		// Nothing ran again: a new delivery still runs, and the workflow has exactly one execution
+		// per delivery that was ever accepted.
+		const fresh = deliveryBody('call_after_replays');
+		const freshAnswer = await send({ headers: signedHeaders(secret, fresh), body: fresh });
+		expect(`${freshAnswer.status} ${freshAnswer.body}`).toBe('200 ');
+		mustRun.push('call_after_replays');
+		const executions = await settledExecutions(stack.n8n, workflowId, before + CAPTURED + 1, { timeoutMs: minutes(5), settleMs: 10_000, includeData: true });
+		expect(executions).toHaveLength(mustRun.length);
+		expect(countBy(executions, callIdOf)).toEqual(Object.fromEntries(mustRun.map((callId) => [callId, 1])));
+		expect(countBy(executions, (execution) => execution.status)).toEqual({ success: mustRun.length });
+	}, minutes(20));
 
 	itLeavesNoSecret(() => stack, minutes(3));
 });

@@ -1,8 +1,10 @@
 /**
  * Reliability (issue 6), restart durability: the trigger's duplicate memory survives an n8n restart
- * with default settings. N events are delivered (10 at a time), n8n is restarted (same user folder
- * and ports), and the same bytes are delivered again: every one is answered 200
- * `{received: true, duplicate: true}` and starts nothing; a new event still runs.
+ * with default settings. N events are delivered (10 at a time); the memory n8n saved in static data
+ * (a compact string, decoded with the built savedMemory.js) holds each one with its signed
+ * timestamp; n8n is restarted (same user folder and ports), and the same bytes are delivered
+ * again: every one is answered 200 `{received: true, duplicate: true}` and starts nothing; a new
+ * event still runs.
  *
  * n8n saves the node's static data (where the memory is kept) when it answers an accepted delivery,
  * and only because the trigger marks it changed again after n8n has recorded the execution; this
@@ -11,6 +13,7 @@
  * Sizes: N = 40 (CI); VOXPRIA_RELIABILITY_FULL=1: N = 400.
  * Run: npx jest test/reliability/restart.test.ts --selectProjects e2e
  */
+import { savedMemoryOf } from './lib/builtTrigger';
 import { DeliveryClient, inPool, untilLive } from './lib/client';
 import { settledExecutions, triggerOutput } from './lib/executions';
 import { deliveryBody, signedHeaders } from './lib/signing';
@@ -40,9 +43,13 @@ describe(`restart durability: duplicates are recognised across an n8n restart (N
 		const before = await settledExecutions(stack.n8n, id, N, { timeoutMs: minutes(5) });
 		expect(before).toHaveLength(N);
 
-		// What n8n saved: the memory in the workflow's static data holds every delivery.
-		const saved = (await stack.n8n.getWorkflow(id)).staticData?.['node:VoxPria Trigger'];
-		expect(saved?.seen).toHaveLength(N);
+		// What n8n saved: the memory in the workflow's static data (a compact string, savedMemory.ts)
+		// holds every delivery with its signed timestamp, and no floor (nothing had to be dropped).
+		const memory = savedMemoryOf(await stack.n8n.getWorkflow(id));
+		expect(memory.floor).toBe(0);
+		const signedAt = bodies.map((body) => Date.parse(JSON.parse(body).timestamp)).sort((a, b) => a - b);
+		expect(memory.entries.map(([, at]) => at).sort((a, b) => a - b)).toEqual(signedAt);
+		console.log(`saved memory: ${memory.chars} characters for ${memory.entries.length} deliveries`);
 
 		const t0 = Date.now();
 		await stack.n8n.restart();

@@ -22,6 +22,9 @@ const { isObject, requireObject, intOption } = require('./validate');
 const { isoNow, newId, newSecret } = require('./records');
 const { SIGNATURE_HEADER, sign } = require('./signing');
 
+/** How much of each answer the delivery log keeps per attempt. */
+const ANSWER_KEPT_CHARS = 500;
+
 /** @typedef {import('./types').Engine} Engine */
 /** @typedef {import('./types').Delivery} Delivery */
 /** @typedef {import('./types').PostResult} PostResult */
@@ -75,7 +78,11 @@ function startDelivery(sb, spec) {
 		const result = await post(sb, spec.url, spec.body, spec.headers);
 		if (epoch !== sb.epoch) return result;
 		const { status, error, at, ms } = result;
-		record.attempts.push({ status, error, at, ms });
+		// The answer's text (cut short) and Retry-After, so tests can tell a retried copy's outcome.
+		/** @type {import('./types').Attempt} */
+		const entry = { status, error, at, ms, body: result.body.slice(0, ANSWER_KEPT_CHARS) };
+		if (result.retryAfter !== undefined) entry.retryAfter = result.retryAfter;
+		record.attempts.push(entry);
 		record.ok = status !== null && status >= 200 && status < 300;
 		const retriesSoFar = record.attempts.length - 1;
 		sb.logLine(
@@ -102,7 +109,7 @@ function post(sb, target, body, headers) {
 	return new Promise((resolve) => {
 		/** @type {http.ClientRequest | null} */
 		let pending = null;
-		/** @param {{status: number | null, body: string, error: string | null}} r */
+		/** @param {{status: number | null, body: string, error: string | null, retryAfter?: string}} r */
 		const finish = (r) => {
 			if (pending) sb.outgoing.delete(pending);
 			pending = null;
@@ -127,9 +134,15 @@ function post(sb, target, body, headers) {
 				/** @type {Buffer[]} */
 				const chunks = [];
 				const status = res.statusCode ?? null;
+				const retryAfter = res.headers['retry-after'];
 				res.on('data', (/** @type {Buffer} */ c) => chunks.push(c));
 				res.on('end', () =>
-					finish({ status, body: Buffer.concat(chunks).toString(), error: null }),
+					finish({
+						status,
+						body: Buffer.concat(chunks).toString(),
+						error: null,
+						...(retryAfter !== undefined ? { retryAfter } : {}),
+					}),
 				);
 				res.on('error', (err) => finish({ status, body: '', error: err.message }));
 			});
@@ -265,6 +278,7 @@ function deliverResult(record, result) {
 	/** @type {DeliverResult} */
 	const out = { deliveryId: record.id, status: result.status, body: result.body, ms: result.ms };
 	if (result.error !== null) out.error = result.error;
+	if (result.retryAfter !== undefined) out.retryAfter = result.retryAfter;
 	return out;
 }
 

@@ -138,6 +138,8 @@
  * @property {string | null} error
  * @property {string} at
  * @property {number} ms
+ * @property {string} body the answer's first 500 characters
+ * @property {string} [retryAfter] the answer's Retry-After header, when it had one
  */
 
 /**
@@ -159,6 +161,7 @@
  * @property {string | null} error
  * @property {string} at
  * @property {number} ms
+ * @property {string} [retryAfter]
  */
 
 /**
@@ -168,6 +171,7 @@
  * @property {string} body
  * @property {number} ms
  * @property {string} [error]
+ * @property {string} [retryAfter] the answer's Retry-After header, when it had one
  */
 
 /**

@@ -97,3 +97,26 @@ export async function untilLive(client: DeliveryClient, url: string, timeoutMs =
 		await sleep(250);
 	}
 }
+
+/**
+ * n8n's own answer while its database pings fail (an overloaded machine): every request gets it,
+ * before any workflow or trigger sees the request. VoxPria retries it like any non-2xx.
+ */
+export const isDatabaseNotReady = (answer: Answer) => answer.status === 503 && answer.body.includes('Database is not ready!');
+
+/**
+ * Sends again, as VoxPria would, while n8n answers "Database is not ready!" (up to `tries` times,
+ * 2 s apart); `retried` counts those answers, for the figures.
+ */
+export async function sendUntilServed(
+	send: () => Promise<Answer>,
+	retried: { count: number },
+	{ tries = 30, waitMs = 2_000 } = {},
+): Promise<Answer> {
+	for (let attempt = 1; ; attempt++) {
+		const answer = await send();
+		if (!isDatabaseNotReady(answer) || attempt >= tries) return answer;
+		retried.count++;
+		await sleep(waitMs);
+	}
+}

@@ -62,11 +62,13 @@ export function countBy<T>(items: readonly T[], key: (item: T) => string): Recor
 	return counts;
 }
 
-/** How often n8n logged the errors that lose work under load (sqlite write lock, static data). */
+/** How often n8n logged the errors that lose work under load (sqlite write lock, static data, pings). */
 export function overloadSignsIn(log: string): Record<string, number> {
 	const count = (pattern: RegExp) => (log.match(pattern) ?? []).length;
 	return {
 		'sqlite write lock timeouts': count(/LockAcquireTimeoutError: Timeout waiting for lock SqliteWriteConnectionMutex/g),
 		'static data not saved': count(/There was a problem saving the workflow with id "[^"]+" to save changed Data/g),
+		// n8n pings its database every few seconds; while pings fail it answers every request 503.
+		'database pings failed': count(/Database ping failed/g),
 	};
 }

@@ -3,11 +3,19 @@ import { SIGNATURE_HEADER, sign } from '../../sandbox/signing';
 
 export { SIGNATURE_HEADER, sign };
 
-/** A call.completed (or other) delivery body, distinct per callId. */
-export function deliveryBody(callId: string, event = 'call.completed', extra: Record<string, unknown> = {}): string {
+/**
+ * A call.completed (or other) delivery body, distinct per callId, dated now unless `timestamp` is
+ * given (`null`: no timestamp field at all).
+ */
+export function deliveryBody(
+	callId: string,
+	event = 'call.completed',
+	extra: Record<string, unknown> = {},
+	timestamp: unknown = new Date().toISOString(),
+): string {
 	return JSON.stringify({
 		event,
-		timestamp: new Date().toISOString(),
+		...(timestamp === null ? {} : { timestamp }),
 		data: { callId, status: 'completed', duration: 127, toNumber: '+14155551234', ...extra },
 	});
 }
