@@ -293,7 +293,11 @@ async function walRounds(d, { quick, log, rounds }) {
 	const memoryAfter = await d.savedMemory(d.targets.trigger);
 	// pg_walinspect reads only flushed WAL; with synchronous_commit off the flush lags a little.
 	await sleep(2_000);
-	const breakdown = await walBreakdown(d, rows, [...keys, 'idle']);
+	// The breakdown explains the figures; failing to read it must not lose them.
+	const breakdown = await walBreakdown(d, rows, [...keys, 'idle']).catch((/** @type {Error} */ error) => {
+		log(`wal: could not read the WAL back with pg_walinspect: ${error.message}`);
+		return undefined;
+	});
 	return { mode: d.mode, rounds: rows, amount, connections, bodyBytes: BODY_BYTES, goal: WAL_GOAL, bound: d.bound, insightsFlushSeconds: INSIGHTS_FLUSH_SECONDS, memoryBefore, memoryAfter, checkpointsDuring, breakdown };
 }
 
@@ -306,7 +310,12 @@ async function walRounds(d, { quick, log, rounds }) {
 async function walBreakdown(d, rows, keys) {
 	/** @type {Record<string, any>} */ const out = {};
 	for (const key of keys) {
-		const ranges = rows.map((row) => row[key]).filter(Boolean);
+		// An idle stretch may have written nothing: pg_walinspect refuses an empty range.
+		const ranges = rows.map((row) => row[key]).filter((r) => r && r.bytes > 0);
+		if (ranges.length === 0) {
+			out[key] = { accepted: 0, rows: [] };
+			continue;
+		}
 		const union = ranges.map((r) => `SELECT * FROM pg_get_wal_records_info('${r.start}', '${r.end}')`).join(' UNION ALL ');
 		const text = await d.sql(`
 			WITH rec AS (
@@ -359,9 +368,15 @@ async function run({ quick, only, log }) {
 		d = undefined;
 		// One n8n on Postgres, the most common production setup: a full run only.
 		if (only.includes('wal') && !quick) {
-			d = await deploy({ mode: 'postgres', runtime, sandbox, log });
-			log(`postgres deployment ready in ${d.startSeconds.toFixed(0)} s`);
-			out.wal.postgres = { ...(await walRounds(d, { quick, log, rounds: 4 })), deployment: await d.describe() };
+			try {
+				d = await deploy({ mode: 'postgres', runtime, sandbox, log });
+				log(`postgres deployment ready in ${d.startSeconds.toFixed(0)} s`);
+				out.wal.postgres = { ...(await walRounds(d, { quick, log, rounds: 4 })), deployment: await d.describe() };
+			} catch (error) {
+				// The queue-mode figures stand on their own.
+				log(`wal in one n8n on Postgres failed: ${/** @type {Error} */ (error).stack}`);
+				out.wal.postgresError = /** @type {Error} */ (error).message;
+			}
 		}
 		return out;
 	} finally {
@@ -456,7 +471,7 @@ function renderWalMode(w) {
 	const checkpointRounds = w.rounds.filter((/** @type {any} */ round) => keys.some((k) => round[k].checkpoints > 0)).length;
 	const allRan = w.rounds.every((/** @type {any} */ round) => keys.every((k) => round[k].ok === round[k].sent && round[k].executions === round[k].accepted && round[k].succeeded === round[k].executions));
 	/** The biggest tables per workflow, per accepted delivery. */
-	const breakdown = keys.map((k) => {
+	const breakdown = !w.breakdown ? ['  - (not available: pg_walinspect failed)'] : keys.map((k) => {
 		const b = w.breakdown[k];
 		const parts = b.rows
 			.filter((/** @type {any} */ x) => x.bytes / b.accepted >= 100)
@@ -464,6 +479,11 @@ function renderWalMode(w) {
 			.map((/** @type {any} */ x) => `${x.name} ${kB(x.bytes / b.accepted)}${x.fpi ? ` (full pages ${kB(x.fpi / b.accepted)})` : ''}`);
 		return `  - ${/** @type {any} */ (labels)[k]}: ${parts.join(', ')}`;
 	});
+	// The same comparison without n8n's insights tables (record bytes from the breakdown): what the
+	// ratio is where insights are off or flushed at another time.
+	const insights = (/** @type {string} */ name) => name.startsWith('insights_');
+	const withoutInsights = (/** @type {string} */ k) => !w.breakdown ? NaN : w.breakdown[k].rows.filter((/** @type {any} */ x) => !insights(x.name)).reduce((/** @type {number} */ sum, /** @type {any} */ x) => sum + x.bytes, 0) / w.breakdown[k].accepted;
+	const insightsPer = (/** @type {string} */ k) => !w.breakdown ? NaN : w.breakdown[k].rows.filter((/** @type {any} */ x) => insights(x.name)).reduce((/** @type {number} */ sum, /** @type {any} */ x) => sum + x.bytes, 0) / w.breakdown[k].accepted;
 	return [
 		describeDeployment(w.deployment),
 		`- The trigger's saved memory: ${w.memoryBefore.entries} entries of at most ${w.bound} (${w.memoryBefore.savedChars} characters) before the rounds, ${w.memoryAfter.entries} after${w.memoryBefore.entries < w.bound ? ': **not full** (quick mode fills it only partly)' : ': full throughout'}.`,
@@ -473,6 +493,7 @@ function renderWalMode(w) {
 		`- ${w.rounds.length} rounds of ${w.amount} deliveries per workflow (${w.connections} connections), order rotated; a round's part lasted ${(roundMs / 1000).toFixed(1)} s (median). Every delivery answered 2xx and ran once: ${verdict(allRan)}.`,
 		`- Background with no delivery (idle stretch after each round): ${kB(idlePerSecond)} per second (median), about ${kB((idlePerSecond * roundMs) / 1000 / w.amount)} per delivery of a round's part; included in the figures above, alike for all.`,
 		`- Checkpoints during the rounds: ${w.checkpointsDuring} (${checkpointRounds} rounds touched).`,
+		`- n8n's insights (execution counts and times, tables \`insights_*\`) were written ${w.insightsFlushSeconds ? `every ${w.insightsFlushSeconds} s (\`N8N_INSIGHTS_FLUSH_INTERVAL_SECONDS\`; n8n's default is 30 s), so they fall in the part of the workflow whose executions made them` : 'every 30 s (n8n\'s default), so a flush fell in whichever part ran at the time'}: ${keys.map((k) => `${kB(insightsPer(k))}`).join(', ')} per delivery (${keys.join(', ')}). Without them, from the records of all rounds: ${keys.map((k) => kB(withoutInsights(k))).join(', ')}; the trigger ${fmtRatio(withoutInsights('trigger') / withoutInsights('header'))} the Webhook node.`,
 		`- Where the bytes went (pg_walinspect, per accepted delivery, all rounds; record bytes, indexes and TOAST counted with their table; parts of 0.1 kB and more):`,
 		...breakdown,
 	].join('\n');
@@ -482,6 +503,7 @@ function renderWalMode(w) {
 function renderWal(r) {
 	const parts = [renderWalMode(r.queue)];
 	if (r.postgres) parts.push('', '**One n8n on Postgres (no queue):**', '', renderWalMode(r.postgres));
+	if (r.postgresError) parts.push('', `**One n8n on Postgres (no queue):** not measured in this run: ${r.postgresError}`);
 	parts.push(
 		'',
 		`Each part of a round sends distinct signed ${r.queue.bodyBytes.toLocaleString('en')}-byte call.completed deliveries (with a transcript) to one workflow and measures \`pg_current_wal_insert_lsn()\` from before the first until every execution has finished (and, in queue mode, Redis holds no job): the bytes n8n had Postgres write for them, divided by the accepted deliveries. Checkpoints: none is forced; \`checkpoint_timeout\` is raised to 1 h and \`max_wal_size\` to 8 GB at run time (\`ALTER SYSTEM\`, before the warm-up), so that no checkpoint falls inside the rounds and the full-page images written after one (full_page_writes is on) do not land in one workflow's part by chance. The figures are therefore the steady state between checkpoints; see docs/BENCHMARKS.md for what checkpoints add.`,

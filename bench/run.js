@@ -124,6 +124,10 @@ function renderReport(report) {
 		const top = s.top.map((/** @type {any} */ p) => `${p.cores.toFixed(2)} \`${p.name}\``).join(', ');
 		lines.push(`  - ${s.bench}: ${s.cores.toFixed(2)}${top ? ` (${top})` : ''}${s.loadavg ? `; load average at its end ${s.loadavg.join(', ')}` : ''}`);
 	}
+	// Benches measured again in a later run of the same code and merged into this report.
+	for (const again of report.remeasured ?? []) {
+		lines.push(`- ${again.ids.join(' and ')}: measured again in a separate run of ${again.date} (\`--only ${again.ids.join(',')}\`), ${again.reason}; load average at its start ${again.loadavg.join(', ')}. Its figures replace the first run's below.`);
+	}
 	if (report.noise.some((/** @type {any} */ s) => s.cores >= 0.2)) {
 		lines.push('- **Other processes were running during this run**: the figures are ratios to baselines measured interleaved with them, but their spread is wider than on a quiet machine.');
 	}
