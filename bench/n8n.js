@@ -13,10 +13,9 @@
 const { randomUUID } = require('node:crypto');
 const https = require('node:https');
 const path = require('node:path');
-// @ts-expect-error autocannon ships no type declarations
-const autocannon = require('autocannon');
 const { REPO, median, percentile, fmtRatio, table, verdict, cpuSnapshot, othersBusy, childrenCpuSeconds } = require('./lib');
 const { callCompleted, signature } = require('./payload');
+const { fire: fireLoad } = require('./load');
 const { TRIGGER_TYPE } = require('../test/helpers/nodeTypes');
 
 const BODY_BYTES = 2_000;
@@ -172,45 +171,7 @@ async function run({ quick, only, log }) {
 			const secret = target.secret ?? 'unused';
 			const pool = deliveries(secret, Math.min(expected, 6_000));
 			let next = 0;
-			let duplicates = 0;
-			/** @type {number[]} */ const latencies = [];
-			const started = Date.now();
-			const instance = autocannon({
-				url: target.url,
-				method: 'POST',
-				connections: load.connections,
-				...(load.amount ? { amount: load.amount } : { duration: load.duration }),
-				headers: { 'content-type': 'application/json', [TOKEN_HEADER]: TOKEN },
-				requests: [
-					{
-						setupRequest: (/** @type {any} */ req) => {
-							const d = pool[next++] ?? deliveries(secret, 1)[0];
-							return { ...req, body: d.body, headers: { ...req.headers, 'x-voxpria-signature': d.signature } };
-						},
-						// The trigger answers a repeated delivery 200 {"duplicate": true} without a run.
-						onResponse: (/** @type {number} */ _status, /** @type {string} */ body) => {
-							if (/"duplicate"\s*:\s*true/.test(body)) duplicates++;
-						},
-					},
-				],
-			});
-			instance.on('response', (/** @type {any} */ _client, /** @type {number} */ _status, /** @type {number} */ _bytes, /** @type {number} */ ms) => latencies.push(ms));
-			const result = await instance;
-			const seconds = result.duration ?? (Date.now() - started) / 1000;
-			const ok = result['2xx'];
-			return {
-				ok,
-				sent: result.requests.sent,
-				non2xx: result.non2xx,
-				errors: result.errors + result.timeouts,
-				duplicates,
-				seconds,
-				reqPerSec: ok / seconds,
-				latencies,
-				p50: percentile(latencies, 50),
-				p99: percentile(latencies, 99),
-				startedAt: started,
-			};
+			return fireLoad(target.url, { ...load, headers: { [TOKEN_HEADER]: TOKEN }, next: () => pool[next++] ?? deliveries(secret, 1)[0] });
 		};
 
 		/**

@@ -101,7 +101,7 @@ async function run({ quick, log }) {
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-bench-n8n-'));
 	process.env.N8N_USER_FOLDER = userFolder;
 	const { loadOptionsContext } = require(path.join(OUT, 'test/helpers/n8n.js'));
-	const { listAll, PAGE_SIZE } = require(path.join(REPO, 'dist/nodes/VoxPria/shared/transport'));
+	const { listAll, PAGE_SIZE } = require(path.join(REPO, 'dist/nodes/shared/paging'));
 	const { startSandbox } = require(path.join(REPO, 'test/sandbox/server'));
 	const sandbox = await startSandbox({ port: 0 });
 	const context = () => loadOptionsContext({ credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url } });

@@ -5,15 +5,27 @@
 const { TRANSCRIPT } = require('../test/sandbox/server');
 const { sign } = require('../test/sandbox/signing');
 
+let lastAt = 0;
+/**
+ * A current time for a signed `timestamp`, one ms after the previous one at least: the trigger
+ * refuses deliveries older than its replay window (and below its duplicate memory's floor), and
+ * no two deliveries built here share a timestamp.
+ */
+function nextTimestamp() {
+	lastAt = Math.max(Date.now(), lastAt + 1);
+	return lastAt;
+}
+
 /**
  * The bytes of one call.completed delivery of about `bytes` bytes (the transcript fills it), as
- * VoxPria sends them: JSON.stringify of {event, timestamp, data}. `seq` makes each one distinct.
- * @param {number} bytes @param {number} seq
+ * VoxPria sends them: JSON.stringify of {event, timestamp, data}. `seq` makes each one distinct;
+ * `at` (ms) is its signed timestamp, by default the current time (distinct per delivery).
+ * @param {number} bytes @param {number} seq @param {number} [at]
  */
-function callCompleted(bytes, seq) {
+function callCompleted(bytes, seq, at = nextTimestamp()) {
 	const payload = {
 		event: 'call.completed',
-		timestamp: new Date(Date.UTC(2025, 0, 1) + seq * 1000).toISOString(),
+		timestamp: new Date(at).toISOString(),
 		data: {
 			callId: `call_${seq.toString(36).padStart(10, '0')}`,
 			status: 'completed',
@@ -36,4 +48,4 @@ function callCompleted(bytes, seq) {
 	return Buffer.from(JSON.stringify(payload));
 }
 
-module.exports = { callCompleted, signature: sign };
+module.exports = { callCompleted, nextTimestamp, signature: sign };

@@ -2,7 +2,7 @@
 // @ts-check
 'use strict';
 /**
- * npm run bench [-- --quick] [-- --only signature,e2e,fast,state,paging] [-- --write] [-- --json]
+ * npm run bench [-- --quick] [-- --only signature,e2e,fast,state,paging,queue,wal] [-- --write] [-- --json]
  *
  * Runs each benchmark in its own Node process (with --expose-gc, so heap figures are clean and one
  * bench's garbage does not land in another's timing) and prints one markdown report. `--write`
@@ -11,29 +11,39 @@
  */
 
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { REPO, log, ensureDist, machine, cpuSnapshot, othersBusy } = require('./lib');
 
-/** Bench id → the module that runs it. e2e and fast share one n8n, so one module runs both. */
+/**
+ * Bench id → the module that runs it. e2e and fast share one n8n, queue and wal one queue-mode
+ * deployment, so one module runs each pair.
+ */
 const BENCHES = {
 	signature: 'signature',
 	e2e: 'n8n',
 	fast: 'n8n',
 	state: 'state',
 	paging: 'paging',
+	queue: 'cluster',
+	wal: 'cluster',
 };
-/** The order they run in: in-process ones first, then the one that starts n8n. */
-const ORDER = ['signature', 'state', 'paging', 'e2e', 'fast'];
+/** The ids each module that runs several answers, under their own keys. */
+const PARTS = { n8n: ['e2e', 'fast'], cluster: ['queue', 'wal'] };
+/** The order they run in: in-process ones first, then the ones that start n8n, one at a time. */
+const ORDER = ['signature', 'state', 'paging', 'e2e', 'fast', 'queue', 'wal'];
 /** The order of the report, as numbered in docs/BENCHMARKS.md. */
-const REPORT_ORDER = ['signature', 'e2e', 'fast', 'state', 'paging'];
+const REPORT_ORDER = ['signature', 'e2e', 'fast', 'state', 'paging', 'queue', 'wal'];
 const DOC = path.join(REPO, 'docs', 'BENCHMARKS.md');
 const RESULTS_DIR = path.join(__dirname, 'results');
+/** Processes a bench started outside its own tree (see claimProcess in lib.js). */
+const CLAIMS = path.join(RESULTS_DIR, `claims.${process.pid}.tmp`);
 const START = '<!-- bench:results:start -->';
 const END = '<!-- bench:results:end -->';
 
 function parseArgs(argv = process.argv.slice(2)) {
-	const args = { quick: false, write: false, json: false, only: [...ORDER], child: '', out: '' };
+	const args = { quick: false, write: false, json: false, only: [...ORDER], child: '', out: '', render: '' };
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		const value = () => {
@@ -46,15 +56,16 @@ function parseArgs(argv = process.argv.slice(2)) {
 		else if (arg.startsWith('--only')) args.only = value().split(',').map((s) => s.trim()).filter(Boolean);
 		else if (arg.startsWith('--child')) args.child = value();
 		else if (arg.startsWith('--out')) args.out = value();
+		else if (arg.startsWith('--render')) args.render = value();
 		else if (arg === '--help' || arg === '-h') {
-			process.stdout.write(`usage: npm run bench -- [--quick] [--only ${ORDER.join(',')}] [--write] [--json]\n`);
+			process.stdout.write(`usage: npm run bench -- [--quick] [--only ${ORDER.join(',')}] [--write] [--json]\n       npm run bench -- --render bench/results/latest.json [--write]   (the report of a recorded run again)\n`);
 			process.exit(0);
 		} else throw new Error(`unknown option ${arg} (try --help)`);
 	}
 	for (const id of args.only) {
 		if (!(id in BENCHES)) throw new Error(`unknown bench "${id}"; known: ${ORDER.join(', ')}`);
 	}
-	if (args.write && !args.child && (args.quick || ORDER.some((id) => !args.only.includes(id)))) {
+	if (args.write && !args.child && !args.render && (args.quick || ORDER.some((id) => !args.only.includes(id)))) {
 		throw new Error('--write records a full measurement in docs/BENCHMARKS.md: run it without --quick and --only');
 	}
 	return args;
@@ -81,7 +92,7 @@ function runChild(moduleName, args) {
 			cwd: REPO,
 			// The child's stdout goes to stderr too: the report alone goes to stdout.
 			stdio: ['ignore', 2, 'inherit'],
-			env: { ...process.env, BENCH_ROOT_PID: String(process.pid) },
+			env: { ...process.env, BENCH_ROOT_PID: String(process.pid), BENCH_CLAIMS: CLAIMS },
 		});
 		const forward = (/** @type {NodeJS.Signals} */ signal) => proc.kill(signal);
 		process.on('SIGINT', forward).on('SIGTERM', forward);
@@ -111,7 +122,11 @@ function renderReport(report) {
 	lines.push('- CPU taken by other processes while each bench ran (in cores, out of ' + `${m.cores}; the busiest):`);
 	for (const s of report.noise) {
 		const top = s.top.map((/** @type {any} */ p) => `${p.cores.toFixed(2)} \`${p.name}\``).join(', ');
-		lines.push(`  - ${s.bench}: ${s.cores.toFixed(2)}${top ? ` (${top})` : ''}`);
+		lines.push(`  - ${s.bench}: ${s.cores.toFixed(2)}${top ? ` (${top})` : ''}${s.loadavg ? `; load average at its end ${s.loadavg.join(', ')}` : ''}`);
+	}
+	// Benches measured again in a later run of the same code and merged into this report.
+	for (const again of report.remeasured ?? []) {
+		lines.push(`- ${again.ids.join(' and ')}: measured again in a separate run of ${again.date} (\`--only ${again.ids.join(',')}\`), ${again.reason}; load average at its start ${again.loadavg.join(', ')}. Its figures replace the first run's below.`);
 	}
 	if (report.noise.some((/** @type {any} */ s) => s.cores >= 0.2)) {
 		lines.push('- **Other processes were running during this run**: the figures are ratios to baselines measured interleaved with them, but their spread is wider than on a quiet machine.');
@@ -139,8 +154,17 @@ function writeDoc(markdown) {
 async function main() {
 	const args = parseArgs();
 	if (args.child) return child(args);
+	if (args.render) {
+		// The report of a recorded run, rendered again (after a change to a render function).
+		const markdown = renderReport(JSON.parse(fs.readFileSync(args.render, 'utf8')));
+		process.stdout.write(`\n## VoxPria benchmarks\n\n${markdown}\n`);
+		if (args.write) writeDoc(markdown);
+		return;
+	}
 
 	const t0 = Date.now();
+	process.env.BENCH_CLAIMS = CLAIMS;
+	process.on('exit', () => fs.rmSync(CLAIMS, { force: true }));
 	ensureDist();
 	const selected = ORDER.filter((id) => args.only.includes(id));
 	/** @type {Record<string, any>} */
@@ -168,10 +192,11 @@ async function main() {
 		sample();
 		const seconds = (Date.now() - t0) / 1000;
 		const top = [...busySeconds].map(([name, s]) => ({ name, cores: s / seconds })).sort((a, b) => b.cores - a.cores);
-		noise.push({ bench: moduleName, cores: top.reduce((sum, p) => sum + p.cores, 0), top: top.filter((p) => p.cores >= 0.02).slice(0, 4) });
-		if (moduleName === 'n8n') {
-			n8n = result.n8n;
-			for (const part of ['e2e', 'fast']) if (result[part]) results[part] = result[part];
+		noise.push({ bench: moduleName, loadavg: os.loadavg().map((l) => Number(l.toFixed(2))), cores: top.reduce((sum, p) => sum + p.cores, 0), top: top.filter((p) => p.cores >= 0.02).slice(0, 4) });
+		const parts = PARTS[/** @type {keyof typeof PARTS} */ (moduleName)];
+		if (parts) {
+			n8n ??= result.n8n;
+			for (const part of parts) if (result[part]) results[part] = result[part];
 		} else {
 			results[id] = result;
 		}
