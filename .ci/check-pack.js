@@ -22,9 +22,12 @@ function iconsNamedBy(files) {
 	return icons;
 }
 
-const [{ files, filename, size }] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { encoding: 'utf8' }));
+const [{ files, filename, size }] = JSON.parse(
+	execFileSync('npm', ['pack', '--dry-run', '--json'], { encoding: 'utf8' }),
+);
 const paths = files.map((file) => file.path).sort();
-const allowed = (path) => path.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(path);
+const allowed = (path) =>
+	path.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(path);
 const unexpected = paths.filter((path) => !allowed(path));
 const required = [
 	'package.json',

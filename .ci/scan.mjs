@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { analyzePackage, SOURCE_FILE_PATTERNS } from '@n8n/scan-community-package/scanner/scanner.mjs';
+import {
+	analyzePackage,
+	SOURCE_FILE_PATTERNS,
+} from '@n8n/scan-community-package/scanner/scanner.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,11 +31,17 @@ let tarballOk = false;
 try {
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 	const [{ filename }] = JSON.parse(
-		execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' }),
+		execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+			cwd: root,
+			encoding: 'utf8',
+		}),
 	);
 	const unpacked = join(work, 'package');
 	execFileSync('tar', ['-xzf', join(work, filename), '-C', work]);
-	tarballOk = report('npm pack tarball', await analyzePackage(unpacked, ['**/*.js', 'package.json']));
+	tarballOk = report(
+		'npm pack tarball',
+		await analyzePackage(unpacked, ['**/*.js', 'package.json']),
+	);
 } finally {
 	rmSync(work, { recursive: true, force: true });
 }

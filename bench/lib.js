@@ -80,7 +80,10 @@ function calibrate(fn, targetMs) {
 }
 
 /** Newest modification time under a folder, for files whose name passes `keep`. */
-function newestMtime(/** @type {string} */ dir, keep = (/** @type {string} */ name) => name !== '') {
+function newestMtime(
+	/** @type {string} */ dir,
+	keep = (/** @type {string} */ name) => name !== '',
+) {
 	let newest = 0;
 	if (!fs.existsSync(dir)) return 0;
 	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -94,21 +97,34 @@ function newestMtime(/** @type {string} */ dir, keep = (/** @type {string} */ na
 /** Runs `npm run build` when dist/ is missing or older than a source file. */
 function ensureDist() {
 	const marker = path.join(REPO, 'dist', 'nodes', 'VoxPriaTrigger', 'checkDelivery.js');
-	const builtAt = fs.existsSync(marker) ? newestMtime(path.join(REPO, 'dist'), (n) => n.endsWith('.js')) : 0;
+	const builtAt = fs.existsSync(marker)
+		? newestMtime(path.join(REPO, 'dist'), (n) => n.endsWith('.js'))
+		: 0;
 	const isSource = (/** @type {string} */ n) => n.endsWith('.ts') || n.endsWith('.svg');
 	const sourceAt = Math.max(
-		...['nodes', 'credentials', 'icons'].map((folder) => newestMtime(path.join(REPO, folder), isSource)),
+		...['nodes', 'credentials', 'icons'].map((folder) =>
+			newestMtime(path.join(REPO, folder), isSource),
+		),
 	);
 	if (builtAt >= sourceAt) return false;
-	log(builtAt ? 'dist/ is older than the sources: npm run build' : 'dist/ is missing: npm run build');
-	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+	log(
+		builtAt ? 'dist/ is older than the sources: npm run build' : 'dist/ is missing: npm run build',
+	);
+	execFileSync('npm', ['run', 'build', '--silent'], {
+		cwd: REPO,
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
 	return true;
 }
 
 /** @param {string} cmd @param {string[]} args */
 function tryRun(cmd, args) {
 	try {
-		return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+		return execFileSync(cmd, args, {
+			encoding: 'utf8',
+			stdio: ['ignore', 'pipe', 'ignore'],
+			timeout: 10_000,
+		}).trim();
 	} catch {
 		return undefined;
 	}
@@ -151,8 +167,14 @@ function cpuSnapshot() {
 				const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
 				const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 				// Kernel threads have no command line: their name is in parentheses in stat.
-				const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() || `[${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}]`;
-				procs.set(Number(pid), { ticks: Number(fields[11]) + Number(fields[12]), ppid: Number(fields[1]), name: cmd });
+				const cmd =
+					fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() ||
+					`[${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}]`;
+				procs.set(Number(pid), {
+					ticks: Number(fields[11]) + Number(fields[12]),
+					ppid: Number(fields[1]),
+					name: cmd,
+				});
 			} catch {
 				// gone meanwhile
 			}
@@ -162,7 +184,10 @@ function cpuSnapshot() {
 }
 
 /** The pids of `root` and everything it started, in a snapshot. */
-function treeOf(/** @type {ReturnType<typeof cpuSnapshot>} */ snapshot, /** @type {number} */ root) {
+function treeOf(
+	/** @type {ReturnType<typeof cpuSnapshot>} */ snapshot,
+	/** @type {number} */ root,
+) {
 	const tree = new Set([root]);
 	for (let grew = true; grew; ) {
 		grew = false;
@@ -180,7 +205,8 @@ function treeOf(/** @type {ReturnType<typeof cpuSnapshot>} */ snapshot, /** @typ
 function childrenCpuSeconds() {
 	const snapshot = cpuSnapshot();
 	let ticks = 0;
-	for (const pid of treeOf(snapshot, process.pid)) if (pid !== process.pid) ticks += snapshot.procs.get(pid)?.ticks ?? 0;
+	for (const pid of treeOf(snapshot, process.pid))
+		if (pid !== process.pid) ticks += snapshot.procs.get(pid)?.ticks ?? 0;
 	return ticks / 100;
 }
 
@@ -224,7 +250,10 @@ function othersBusy(before, after) {
 	const ticksPerSecond = 100; // USER_HZ on Linux
 	const busy = [...after.procs]
 		.filter(([pid]) => !ours.has(pid))
-		.map(([pid, p]) => ({ name: shortCommand(p.name), cores: (p.ticks - (before.procs.get(pid)?.ticks ?? 0)) / ticksPerSecond / seconds }))
+		.map(([pid, p]) => ({
+			name: shortCommand(p.name),
+			cores: (p.ticks - (before.procs.get(pid)?.ticks ?? 0)) / ticksPerSecond / seconds,
+		}))
 		.filter((p) => p.cores > 0)
 		.sort((a, b) => b.cores - a.cores);
 	return { cores: busy.reduce((sum, p) => sum + p.cores, 0), top: busy.slice(0, 4), all: busy };
@@ -252,7 +281,8 @@ function fmtBytes(bytes) {
 const fmtRatio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
 
 /** @param {{ratio: number, ratioP10: number, ratioP90: number}} r */
-const fmtSpread = (r) => `${fmtRatio(r.ratio)} (p10–p90 ${r.ratioP10.toFixed(2)}–${r.ratioP90.toFixed(2)})`;
+const fmtSpread = (r) =>
+	`${fmtRatio(r.ratio)} (p10–p90 ${r.ratioP10.toFixed(2)}–${r.ratioP90.toFixed(2)})`;
 
 /** @param {string[]} head @param {Array<Array<string | number>>} rows */
 function table(head, rows) {

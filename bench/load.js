@@ -29,7 +29,11 @@ async function fire(url, load) {
 			{
 				setupRequest: (/** @type {any} */ req) => {
 					const d = load.next();
-					return { ...req, body: d.body, headers: { ...req.headers, 'x-voxpria-signature': d.signature } };
+					return {
+						...req,
+						body: d.body,
+						headers: { ...req.headers, 'x-voxpria-signature': d.signature },
+					};
 				},
 				onResponse: (/** @type {number} */ status, /** @type {string} */ body) => {
 					statuses[status] = (statuses[status] ?? 0) + 1;
@@ -38,7 +42,15 @@ async function fire(url, load) {
 			},
 		],
 	});
-	instance.on('response', (/** @type {any} */ _client, /** @type {number} */ _status, /** @type {number} */ _bytes, /** @type {number} */ ms) => latencies.push(ms));
+	instance.on(
+		'response',
+		(
+			/** @type {any} */ _client,
+			/** @type {number} */ _status,
+			/** @type {number} */ _bytes,
+			/** @type {number} */ ms,
+		) => latencies.push(ms),
+	);
 	const result = await instance;
 	// autocannon's own duration counts whole seconds of its sampler: a short fixed-amount run is
 	// timed here instead.

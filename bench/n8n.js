@@ -13,7 +13,17 @@
 const { randomUUID } = require('node:crypto');
 const https = require('node:https');
 const path = require('node:path');
-const { REPO, median, percentile, fmtRatio, table, verdict, cpuSnapshot, othersBusy, childrenCpuSeconds } = require('./lib');
+const {
+	REPO,
+	median,
+	percentile,
+	fmtRatio,
+	table,
+	verdict,
+	cpuSnapshot,
+	othersBusy,
+	childrenCpuSeconds,
+} = require('./lib');
 const { callCompleted, signature } = require('./payload');
 const { fire: fireLoad } = require('./load');
 const { TRIGGER_TYPE } = require('../test/helpers/nodeTypes');
@@ -55,23 +65,49 @@ async function run({ quick, only, log }) {
 		const t0 = Date.now();
 		n8n = await startN8n({ runtime, log });
 		await n8n.setupOwner();
-		log(`n8n ${runtime.n8nVersion} on Node ${runtime.nodeVersion} ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-		const voxpria = await n8n.createCredential({ name: 'VoxPria sandbox', type: 'voxPriaApi', data: { apiKey: sandbox.apiKey, baseUrl: sandbox.url } });
-		const headerAuth = await n8n.createCredential({ name: 'Bench header', type: 'httpHeaderAuth', data: { name: TOKEN_HEADER, value: TOKEN } });
+		log(
+			`n8n ${runtime.n8nVersion} on Node ${runtime.nodeVersion} ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+		);
+		const voxpria = await n8n.createCredential({
+			name: 'VoxPria sandbox',
+			type: 'voxPriaApi',
+			data: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
+		});
+		const headerAuth = await n8n.createCredential({
+			name: 'Bench header',
+			type: 'httpHeaderAuth',
+			data: { name: TOKEN_HEADER, value: TOKEN },
+		});
 
 		/** Creates and activates a workflow; answers its id and production URL. */
-		const activate = async (/** @type {string} */ name, /** @type {any[]} */ nodes, /** @type {string} */ url) => {
+		const activate = async (
+			/** @type {string} */ name,
+			/** @type {any[]} */ nodes,
+			/** @type {string} */ url,
+		) => {
 			/** @type {Record<string, unknown>} */
 			const connections = {};
-			for (let i = 0; i < nodes.length - 1; i++) connections[nodes[i].name] = { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] };
-			const created = await n8n.createWorkflow({ name, nodes, connections, settings: { executionOrder: 'v1' } });
+			for (let i = 0; i < nodes.length - 1; i++)
+				connections[nodes[i].name] = {
+					main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]],
+				};
+			const created = await n8n.createWorkflow({
+				name,
+				nodes,
+				connections,
+				settings: { executionOrder: 'v1' },
+			});
 			await n8n.activate(created.id);
 			await n8n.waitForPublished(created.id);
 			// The webhook goes live a moment after publication; a GET then says it wants POST.
-			await n8n.waitFor(async () => /not registered for GET requests/.test((await n8n.request(url, { method: 'GET' })).text), {
-				timeoutMs: 30_000,
-				description: `${url} to be registered`,
-			});
+			await n8n.waitFor(
+				async () =>
+					/not registered for GET requests/.test((await n8n.request(url, { method: 'GET' })).text),
+				{
+					timeoutMs: 30_000,
+					description: `${url} to be registered`,
+				},
+			);
 			return { id: created.id, url };
 		};
 		const triggerNode = (/** @type {Record<string, unknown>} */ options = {}) => {
@@ -97,18 +133,30 @@ async function run({ quick, only, log }) {
 			typeVersion: 2.1,
 			position: [0, 0],
 			webhookId: randomUUID(),
-			parameters: { httpMethod: 'POST', path: webhookPath, authentication: withAuth ? 'headerAuth' : 'none', responseMode: 'onReceived', options: {} },
-			...(withAuth ? { credentials: { httpHeaderAuth: { id: headerAuth.id, name: headerAuth.name } } } : {}),
+			parameters: {
+				httpMethod: 'POST',
+				path: webhookPath,
+				authentication: withAuth ? 'headerAuth' : 'none',
+				responseMode: 'onReceived',
+				options: {},
+			},
+			...(withAuth
+				? { credentials: { httpHeaderAuth: { id: headerAuth.id, name: headerAuth.name } } }
+				: {}),
 		});
 		const secretOf = async (/** @type {string} */ url) => {
 			const { webhooks } = await sandbox.state();
 			const mine = webhooks.filter((/** @type {any} */ w) => w.url === url);
-			if (mine.length !== 1) throw new Error(`expected one registration for ${url}, found ${mine.length}`);
+			if (mine.length !== 1)
+				throw new Error(`expected one registration for ${url}, found ${mine.length}`);
 			return /** @type {string} */ (mine[0].secret);
 		};
 
 		/** The executions of a workflow newer than `afterId` (newest first), following cursors only as far as needed. */
-		const newExecutions = async (/** @type {string} */ workflowId, /** @type {number} */ afterId) => {
+		const newExecutions = async (
+			/** @type {string} */ workflowId,
+			/** @type {number} */ afterId,
+		) => {
 			/** @type {any[]} */ const found = [];
 			let cursor;
 			for (;;) {
@@ -128,7 +176,12 @@ async function run({ quick, only, log }) {
 		 * each, up to `atMost`); answers them. A 401 or a duplicate answer starts none, so a
 		 * shortfall shows up here.
 		 */
-		const settle = async (/** @type {{id: string}} */ target, /** @type {number} */ atLeast, /** @type {number} */ atMost, timeoutMs = 120_000) => {
+		const settle = async (
+			/** @type {{id: string}} */ target,
+			/** @type {number} */ atLeast,
+			/** @type {number} */ atMost,
+			timeoutMs = 120_000,
+		) => {
 			const t = Date.now();
 			/** @type {any[]} */ let found = [];
 			let newest = '';
@@ -146,10 +199,17 @@ async function run({ quick, only, log }) {
 				}
 				const quiet = running.data.length === 0 && latest.data[0]?.stoppedAt;
 				// Execution ids count across all workflows: enough newer ids only prompts an early full count.
-				if (quiet && (Date.now() - stableSince >= 2000 || Number(id) - (lastSeen[target.id] ?? 0) >= atMost)) {
+				if (
+					quiet &&
+					(Date.now() - stableSince >= 2000 || Number(id) - (lastSeen[target.id] ?? 0) >= atMost)
+				) {
 					found = await newExecutions(target.id, lastSeen[target.id] ?? 0);
 					const finished = found.filter((e) => e.stoppedAt).length;
-					if (finished === found.length && (finished >= atMost || (finished >= atLeast && Date.now() - stableSince >= 2000))) break;
+					if (
+						finished === found.length &&
+						(finished >= atMost || (finished >= atLeast && Date.now() - stableSince >= 2000))
+					)
+						break;
 				}
 				if (Date.now() - t > timeoutMs) {
 					found = await newExecutions(target.id, lastSeen[target.id] ?? 0);
@@ -157,7 +217,8 @@ async function run({ quick, only, log }) {
 				}
 				await sleep(500);
 			}
-			if (found.length) lastSeen[target.id] = Math.max(lastSeen[target.id] ?? 0, ...found.map((e) => Number(e.id)));
+			if (found.length)
+				lastSeen[target.id] = Math.max(lastSeen[target.id] ?? 0, ...found.map((e) => Number(e.id)));
 			return { executions: found, settleMs: Date.now() - t };
 		};
 
@@ -171,7 +232,11 @@ async function run({ quick, only, log }) {
 			const secret = target.secret ?? 'unused';
 			const pool = deliveries(secret, Math.min(expected, 6_000));
 			let next = 0;
-			return fireLoad(target.url, { ...load, headers: { [TOKEN_HEADER]: TOKEN }, next: () => pool[next++] ?? deliveries(secret, 1)[0] });
+			return fireLoad(target.url, {
+				...load,
+				headers: { [TOKEN_HEADER]: TOKEN },
+				next: () => pool[next++] ?? deliveries(secret, 1)[0],
+			});
 		};
 
 		/**
@@ -181,9 +246,20 @@ async function run({ quick, only, log }) {
 		 * @param {{url: string, secret: string}} target @param {{ connections: number, amount: number, rate: number }} load
 		 */
 		const paced = async (target, load) => {
-			const agent = new https.Agent({ keepAlive: true, maxSockets: load.connections, rejectUnauthorized: false });
+			const agent = new https.Agent({
+				keepAlive: true,
+				maxSockets: load.connections,
+				rejectUnauthorized: false,
+			});
 			const pool = deliveries(target.secret, load.amount);
-			const r = { ok: 0, sent: 0, non2xx: 0, errors: 0, duplicates: 0, latencies: /** @type {number[]} */ ([]) };
+			const r = {
+				ok: 0,
+				sent: 0,
+				non2xx: 0,
+				errors: 0,
+				duplicates: 0,
+				latencies: /** @type {number[]} */ ([]),
+			};
 			/** @type {Promise<void>[]} */ const pending = [];
 			const start = Date.now();
 			for (let i = 0; i < load.amount; i++) {
@@ -195,7 +271,15 @@ async function run({ quick, only, log }) {
 						const t = process.hrtime.bigint();
 						const req = https.request(
 							target.url,
-							{ method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-voxpria-signature': sig } },
+							{
+								method: 'POST',
+								agent,
+								headers: {
+									'content-type': 'application/json',
+									'content-length': body.length,
+									'x-voxpria-signature': sig,
+								},
+							},
 							(res) => {
 								let text = '';
 								res.setEncoding('utf8').on('data', (chunk) => (text += chunk));
@@ -221,17 +305,43 @@ async function run({ quick, only, log }) {
 			return r;
 		};
 
-		/** @type {any} */ const out = { n8n: { version: runtime.n8nVersion, node: runtime.nodeVersion } };
+		/** @type {any} */ const out = {
+			n8n: { version: runtime.n8nVersion, node: runtime.nodeVersion },
+		};
 
 		if (only.includes('e2e')) {
 			const tE2e = Date.now();
 			const trig = triggerNode();
 			const noMemory = triggerNode({ ignoreDuplicates: false });
 			const targets = [
-				{ key: 'trigger', label: 'VoxPria Trigger (signed deliveries)', ...(await activate('Bench: VoxPria Trigger', [trig.node], trig.url)) },
-				{ key: 'noMemory', label: 'VoxPria Trigger, Ignore Duplicates off', ...(await activate('Bench: VoxPria Trigger, no memory', [noMemory.node], noMemory.url)) },
-				{ key: 'header', label: 'Webhook node + Header Auth credential (baseline)', ...(await activate('Bench: Webhook + Header Auth', [webhookNode('bench-header', true)], `${n8n.webhookBase}webhook/bench-header`)) },
-				{ key: 'plain', label: 'Webhook node, no credential', ...(await activate('Bench: plain Webhook', [webhookNode('bench-plain', false)], `${n8n.webhookBase}webhook/bench-plain`)) },
+				{
+					key: 'trigger',
+					label: 'VoxPria Trigger (signed deliveries)',
+					...(await activate('Bench: VoxPria Trigger', [trig.node], trig.url)),
+				},
+				{
+					key: 'noMemory',
+					label: 'VoxPria Trigger, Ignore Duplicates off',
+					...(await activate('Bench: VoxPria Trigger, no memory', [noMemory.node], noMemory.url)),
+				},
+				{
+					key: 'header',
+					label: 'Webhook node + Header Auth credential (baseline)',
+					...(await activate(
+						'Bench: Webhook + Header Auth',
+						[webhookNode('bench-header', true)],
+						`${n8n.webhookBase}webhook/bench-header`,
+					)),
+				},
+				{
+					key: 'plain',
+					label: 'Webhook node, no credential',
+					...(await activate(
+						'Bench: plain Webhook',
+						[webhookNode('bench-plain', false)],
+						`${n8n.webhookBase}webhook/bench-plain`,
+					)),
+				},
 			].map((t) => ({ ...t, secret: /** @type {string | undefined} */ (undefined) }));
 			targets[0].secret = await secretOf(trig.url);
 			targets[1].secret = await secretOf(noMemory.url);
@@ -242,7 +352,9 @@ async function run({ quick, only, log }) {
 			// in flight and the wait for executions ends as soon as they are done.
 			const load = quick ? { connections: 10, amount: 40 } : { connections: 10, duration };
 			const connections = 10;
-			log(`e2e: warm-up, then ${rounds} rounds × ${targets.length} workflows × ${quick ? `${load.amount} requests` : `${duration} s`} at ${connections} connections`);
+			log(
+				`e2e: warm-up, then ${rounds} rounds × ${targets.length} workflows × ${quick ? `${load.amount} requests` : `${duration} s`} at ${connections} connections`,
+			);
 			for (const target of targets) {
 				const warm = await fire(target, { connections, amount: quick ? 10 : 50 });
 				await settle(target, warm.ok, warm.sent);
@@ -260,12 +372,26 @@ async function run({ quick, only, log }) {
 					const { executions, settleMs } = await settle(target, r.ok, r.sent);
 					// n8n's own CPU time (process and task runner) from the run's start until its
 					// executions have finished, per execution: what one delivery costs n8n.
-					const cpuMs = ((childrenCpuSeconds() - cpuBefore) * 1000) / Math.max(1, executions.length);
+					const cpuMs =
+						((childrenCpuSeconds() - cpuBefore) * 1000) / Math.max(1, executions.length);
 					const succeeded = executions.filter((e) => e.status === 'success').length;
-					const lastStop = Math.max(...executions.map((e) => Date.parse(e.stoppedAt)).filter(Number.isFinite));
-					const execPerSec = executions.length ? executions.length / ((lastStop - r.startedAt) / 1000) : 0;
+					const lastStop = Math.max(
+						...executions.map((e) => Date.parse(e.stoppedAt)).filter(Number.isFinite),
+					);
+					const execPerSec = executions.length
+						? executions.length / ((lastStop - r.startedAt) / 1000)
+						: 0;
 					const { latencies, ...figures } = r;
-					roundResult[target.key] = { ...figures, p90: percentile(latencies, 90), executions: executions.length, succeeded, settleMs, execPerSec, cpuMs, othersCores: others.cores };
+					roundResult[target.key] = {
+						...figures,
+						p90: percentile(latencies, 90),
+						executions: executions.length,
+						succeeded,
+						settleMs,
+						execPerSec,
+						cpuMs,
+						othersCores: others.cores,
+					};
 					log(
 						`round ${round + 1} ${target.key}: ${r.reqPerSec.toFixed(1)} req/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ` +
 							`other processes ${others.cores.toFixed(2)} cores, ${r.ok} 2xx / ${r.non2xx} non-2xx / ${r.errors} errors / ${r.duplicates} duplicate answers, ${r.sent} sent, ${executions.length} executions (${succeeded} success), ${execPerSec.toFixed(1)} executions/s, n8n CPU ${cpuMs.toFixed(0)} ms each`,
@@ -274,7 +400,15 @@ async function run({ quick, only, log }) {
 				rows.push(roundResult);
 			}
 			log(`e2e took ${((Date.now() - tE2e) / 1000).toFixed(0)} s`);
-			out.e2e = { rounds: rows, duration: quick ? undefined : duration, amount: quick ? load.amount : undefined, connections, bodyBytes: BODY_BYTES, goal: THROUGHPUT_GOAL, labels: Object.fromEntries(targets.map((t) => [t.key, t.label])) };
+			out.e2e = {
+				rounds: rows,
+				duration: quick ? undefined : duration,
+				amount: quick ? load.amount : undefined,
+				connections,
+				bodyBytes: BODY_BYTES,
+				goal: THROUGHPUT_GOAL,
+				labels: Object.fromEntries(targets.map((t) => [t.key, t.label])),
+			};
 		}
 
 		if (only.includes('fast')) {
@@ -291,10 +425,26 @@ async function run({ quick, only, log }) {
 			};
 			const alone = triggerNode();
 			const targets = [
-				{ key: 'wait', ...(await activate('Bench: trigger + Wait 3 s', [withWait.node, wait], withWait.url)), secret: '' },
-				{ key: 'alone', ...(await activate('Bench: trigger alone', [alone.node], alone.url)), secret: '' },
+				{
+					key: 'wait',
+					...(await activate('Bench: trigger + Wait 3 s', [withWait.node, wait], withWait.url)),
+					secret: '',
+				},
+				{
+					key: 'alone',
+					...(await activate('Bench: trigger alone', [alone.node], alone.url)),
+					secret: '',
+				},
 				// n8n's own floor: its Webhook node answers once the execution is created.
-				{ key: 'plain', ...(await activate('Bench: plain Webhook (fast)', [webhookNode('bench-fast-plain', false)], `${n8n.webhookBase}webhook/bench-fast-plain`)), secret: '' },
+				{
+					key: 'plain',
+					...(await activate(
+						'Bench: plain Webhook (fast)',
+						[webhookNode('bench-fast-plain', false)],
+						`${n8n.webhookBase}webhook/bench-fast-plain`,
+					)),
+					secret: '',
+				},
 			];
 			targets[0].secret = await secretOf(withWait.url);
 			targets[1].secret = await secretOf(alone.url);
@@ -305,20 +455,36 @@ async function run({ quick, only, log }) {
 			// Paced: VoxPria's deliveries arrive at the pace calls end, below what n8n can run; the
 			// goal is about this. Back to back: as fast as two connections go, beyond n8n's capacity.
 			const loads = [
-				{ key: 'paced', total: quick ? 20 : 200, chunk: quick ? 10 : 25, connections: 2, rate: RATE },
+				{
+					key: 'paced',
+					total: quick ? 20 : 200,
+					chunk: quick ? 10 : 25,
+					connections: 2,
+					rate: RATE,
+				},
 				{ key: 'burst', total: quick ? 10 : 40, chunk: quick ? 10 : 20, connections: 2 },
 			];
-			/** @type {Record<string, any>} */ const fast = { waitSeconds: WAIT_SECONDS, goalMs: FAST_GOAL_MS, loads: {} };
+			/** @type {Record<string, any>} */ const fast = {
+				waitSeconds: WAIT_SECONDS,
+				goalMs: FAST_GOAL_MS,
+				loads: {},
+			};
 			for (const load of loads) {
 				/** @type {Record<string, {latencies: number[], ok: number, sent: number, non2xx: number, errors: number, duplicates: number}>} */
 				const acc = {};
-				for (const t of targets) acc[t.key] = { latencies: [], ok: 0, sent: 0, non2xx: 0, errors: 0, duplicates: 0 };
-				log(`fast ${load.key}: ${load.total} deliveries to each trigger workflow (half to the plain Webhook node), in chunks of ${load.chunk} alternating, ${load.connections} connections${load.rate ? `, ${load.rate} deliveries/s` : ''}`);
+				for (const t of targets)
+					acc[t.key] = { latencies: [], ok: 0, sent: 0, non2xx: 0, errors: 0, duplicates: 0 };
+				log(
+					`fast ${load.key}: ${load.total} deliveries to each trigger workflow (half to the plain Webhook node), in chunks of ${load.chunk} alternating, ${load.connections} connections${load.rate ? `, ${load.rate} deliveries/s` : ''}`,
+				);
 				const othersBefore = cpuSnapshot();
 				for (let sent = 0, i = 0; sent < load.total; sent += load.chunk, i++) {
 					for (const target of targets.map((_, k) => targets[(k + i) % targets.length])) {
 						// n8n's floor is there for comparison: half as many deliveries keep the run short.
-						const amount = target.key === 'plain' ? Math.min(load.chunk, load.total / 2 - acc.plain.sent) : load.chunk;
+						const amount =
+							target.key === 'plain'
+								? Math.min(load.chunk, load.total / 2 - acc.plain.sent)
+								: load.chunk;
 						if (amount <= 0) continue;
 						const r = load.rate
 							? await paced(target, { connections: load.connections, amount, rate: load.rate })
@@ -333,11 +499,19 @@ async function run({ quick, only, log }) {
 					}
 				}
 				/** @type {Record<string, any>} */
-				const result = { total: load.total, chunk: load.chunk, connections: load.connections, rate: load.rate, othersCores: othersBusy(othersBefore, cpuSnapshot()).cores };
+				const result = {
+					total: load.total,
+					chunk: load.chunk,
+					connections: load.connections,
+					rate: load.rate,
+					othersCores: othersBusy(othersBefore, cpuSnapshot()).cores,
+				};
 				for (const target of targets) {
 					const a = acc[target.key];
 					const { executions } = await settle(target, a.ok, a.sent, 60_000);
-					const runMs = executions.filter((e) => e.stoppedAt).map((e) => Date.parse(e.stoppedAt) - Date.parse(e.startedAt));
+					const runMs = executions
+						.filter((e) => e.stoppedAt)
+						.map((e) => Date.parse(e.stoppedAt) - Date.parse(e.startedAt));
 					result[target.key] = {
 						ok: a.ok,
 						sent: a.sent,
@@ -353,7 +527,9 @@ async function run({ quick, only, log }) {
 						executionMsMin: Math.min(...runMs),
 					};
 					const x = result[target.key];
-					log(`fast ${load.key} ${target.key}: p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, ${x.ok} 2xx, ${x.executions} executions lasting ${x.executionMsMedian} ms (median)`);
+					log(
+						`fast ${load.key} ${target.key}: p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, ${x.ok} 2xx, ${x.executions} executions lasting ${x.executionMsMedian} ms (median)`,
+					);
 				}
 				fast.loads[load.key] = result;
 			}
@@ -393,28 +569,63 @@ function renderE2e(r) {
 	/** Per-round ratios of the trigger to a baseline: higher is better for the trigger. */
 	const ratios = (/** @type {string} */ base, /** @type {string} */ measure) =>
 		r.rounds.map((/** @type {any} */ round) =>
-			measure === 'cpuMs' ? round[base].cpuMs / round.trigger.cpuMs : round.trigger[measure] / round[base][measure],
+			measure === 'cpuMs'
+				? round[base].cpuMs / round.trigger.cpuMs
+				: round.trigger[measure] / round[base][measure],
 		);
-	const cell = (/** @type {number[]} */ xs) => `${fmtRatio(median(xs))} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+	const cell = (/** @type {number[]} */ xs) =>
+		`${fmtRatio(median(xs))} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 	const measures = [
 		['answered requests per second', 'reqPerSec'],
 		['executions finished per second', 'execPerSec'],
 		['deliveries per second of n8n CPU (1 ÷ CPU per delivery)', 'cpuMs'],
 	];
-	const summary = measures.map(([label, m]) => [label, cell(ratios('header', m)), cell(ratios('plain', m)), cell(ratios('noMemory', m))]);
+	const summary = measures.map(([label, m]) => [
+		label,
+		cell(ratios('header', m)),
+		cell(ratios('plain', m)),
+		cell(ratios('noMemory', m)),
+	]);
 	const goalOn = (/** @type {string} */ m) => median(ratios('header', m)) >= r.goal;
 	const allExecuted = r.rounds.every((/** @type {any} */ round) =>
 		keys.every((k) => {
 			const x = round[k];
-			return x.non2xx + x.errors + x.duplicates === 0 && x.executions >= x.ok && x.executions <= x.sent && x.succeeded === x.executions;
+			return (
+				x.non2xx + x.errors + x.duplicates === 0 &&
+				x.executions >= x.ok &&
+				x.executions <= x.sent &&
+				x.succeeded === x.executions
+			);
 		}),
 	);
 	return [
-		table(['round', 'workflow', 'req/s (2xx)', 'p50', 'p99', '2xx / other / sent', 'executions', 'executions/s', 'n8n CPU per execution', 'other processes (cores)'], rows),
+		table(
+			[
+				'round',
+				'workflow',
+				'req/s (2xx)',
+				'p50',
+				'p99',
+				'2xx / other / sent',
+				'executions',
+				'executions/s',
+				'n8n CPU per execution',
+				'other processes (cores)',
+			],
+			rows,
+		),
 		'',
 		'Trigger ÷ baseline, median of the rounds (lowest–highest round); above 1 the trigger does better:',
 		'',
-		table(['measure', '÷ Webhook node + Header Auth (the baseline)', '÷ plain Webhook node', '÷ trigger with Ignore Duplicates off'], summary),
+		table(
+			[
+				'measure',
+				'÷ Webhook node + Header Auth (the baseline)',
+				'÷ plain Webhook node',
+				'÷ trigger with Ignore Duplicates off',
+			],
+			summary,
+		),
 		'',
 		`- Goal ≥ ${r.goal}x the Webhook node with Header Auth: answered requests per second ${verdict(goalOn('reqPerSec'))}, executions per second ${verdict(goalOn('execPerSec'))}, n8n CPU per delivery ${verdict(goalOn('cpuMs'))}.`,
 		`- Every answered request started exactly one execution that succeeded (2xx ≤ executions ≤ sent; requests still in flight when a run stopped may or may not have started one), with no error, no non-2xx and no duplicate answer: ${verdict(allExecuted)}.`,
@@ -446,16 +657,35 @@ function renderFast(r) {
 		}
 	}
 	const paced = r.loads.paced;
-	const waited = paced.wait.executionMsMin >= r.waitSeconds * 1000 && paced.wait.executions === paced.wait.ok;
+	const waited =
+		paced.wait.executionMsMin >= r.waitSeconds * 1000 && paced.wait.executions === paced.wait.ok;
 	const met = paced.wait.p99 < r.goalMs && waited;
 	const burst = r.loads.burst;
 	return [
-		table(['load', 'workflow', 'answer p50', 'answer p99', 'max', '2xx / other', 'executions', 'execution time (median)'], rows),
+		table(
+			[
+				'load',
+				'workflow',
+				'answer p50',
+				'answer p99',
+				'max',
+				'2xx / other',
+				'executions',
+				'execution time (median)',
+			],
+			rows,
+		),
 		'',
 		`- Paced: answer p99 with the Wait node ${fmtMs(paced.wait.p99)}, ${fmtRatio(paced.wait.p99 / paced.alone.p99)} the trigger alone${paced.plain ? ` and ${fmtRatio(paced.wait.p99 / paced.plain.p99)} n8n’s plain Webhook node` : ''}; goal < ${r.goalMs} ms: ${verdict(met)}. The executions did wait (shortest ${fmtMs(paced.wait.executionMsMin)}, one per delivery): ${verdict(waited)}.`,
-		burst ? `- Back to back (more deliveries than n8n runs per second): p99 ${fmtMs(burst.wait.p99)} with the Wait node, ${fmtRatio(burst.wait.p99 / burst.alone.p99)} the trigger alone.` : '',
+		burst
+			? `- Back to back (more deliveries than n8n runs per second): p99 ${fmtMs(burst.wait.p99)} with the Wait node, ${fmtRatio(burst.wait.p99 / burst.alone.p99)} the trigger alone.`
+			: '',
 		'',
-		`- Other processes took ${Object.entries(r.loads).map(([k, l]) => `${(/** @type {any} */ (l)).othersCores?.toFixed(2)} cores during the ${k} run`).join(' and ')}.`,
+		`- Other processes took ${Object.entries(r.loads)
+			.map(
+				([k, l]) => `${/** @type {any} */ (l).othersCores?.toFixed(2)} cores during the ${k} run`,
+			)
+			.join(' and ')}.`,
 		'',
 		`Distinct signed deliveries, ${paced.connections} connections, in chunks of ${paced.chunk} (paced) and ${burst?.chunk} (back to back), the workflows taking turns in rotating order: ${paced.total} paced and ${burst?.total} back to back to each trigger workflow, half as many to the plain Webhook node.`,
 	].join('\n');

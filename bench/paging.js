@@ -26,15 +26,21 @@ function compileHelper(/** @type {(line: string) => void} */ log) {
 	const built = path.join(OUT, 'test', 'helpers', 'n8n.js');
 	const isTs = (/** @type {string} */ n) => n.endsWith('.ts');
 	const sourceAt = Math.max(
-		...['nodes', 'credentials', path.join('test', 'helpers')].map((dir) => newestMtime(path.join(REPO, dir), isTs)),
+		...['nodes', 'credentials', path.join('test', 'helpers')].map((dir) =>
+			newestMtime(path.join(REPO, dir), isTs),
+		),
 		fs.statSync(path.join(__dirname, 'tsconfig.json')).mtimeMs,
 	);
 	if (fs.existsSync(built) && fs.statSync(built).mtimeMs > sourceAt) return;
 	const t = Date.now();
-	execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.json')], {
-		cwd: REPO,
-		stdio: ['ignore', 'inherit', 'inherit'],
-	});
+	execFileSync(
+		process.execPath,
+		[require.resolve('typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.json')],
+		{
+			cwd: REPO,
+			stdio: ['ignore', 'inherit', 'inherit'],
+		},
+	);
 	log(`compiled test/helpers/n8n.ts in ${Date.now() - t} ms`);
 }
 
@@ -76,27 +82,39 @@ async function timed(fetch, n) {
 	const records = await fetch();
 	const ms = Number(process.hrtime.bigint() - t) / 1e6;
 	const distinct = new Set(records.map((c) => c.callId)).size;
-	if (distinct !== n) throw new Error(`got ${records.length} records, ${distinct} distinct, not ${n}`);
+	if (distinct !== n)
+		throw new Error(`got ${records.length} records, ${distinct} distinct, not ${n}`);
 	return ms;
 }
 
 /** One plain GET of every call in one page, parsed: the least it can cost to hold the records. */
-function fetchAllAtOnce(/** @type {string} */ url, /** @type {string} */ apiKey, /** @type {number} */ n) {
+function fetchAllAtOnce(
+	/** @type {string} */ url,
+	/** @type {string} */ apiKey,
+	/** @type {number} */ n,
+) {
 	return new Promise((resolve, reject) => {
 		http
 			// No keep-alive: a pooled socket would keep this response, its listeners and so the
 			// resolved records alive until its next use, which would spoil the heap figures.
-			.get(`${url}/api/v1/calls?page=1&limit=${n}`, { agent: false, headers: { Authorization: `Bearer ${apiKey}`, Connection: 'close' } }, (res) => {
-				const chunks = /** @type {Buffer[]} */ ([]);
-				res.on('data', (c) => chunks.push(c)).on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')).data));
-			})
+			.get(
+				`${url}/api/v1/calls?page=1&limit=${n}`,
+				{ agent: false, headers: { Authorization: `Bearer ${apiKey}`, Connection: 'close' } },
+				(res) => {
+					const chunks = /** @type {Buffer[]} */ ([]);
+					res
+						.on('data', (c) => chunks.push(c))
+						.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')).data));
+				},
+			)
 			.on('error', reject);
 	});
 }
 
 /** @param {{ quick: boolean, log: (line: string) => void }} o */
 async function run({ quick, log }) {
-	if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc (npm run bench does)');
+	if (typeof global.gc !== 'function')
+		throw new Error('run with node --expose-gc (npm run bench does)');
 	compileHelper(log);
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-bench-n8n-'));
 	process.env.N8N_USER_FOLDER = userFolder;
@@ -104,7 +122,8 @@ async function run({ quick, log }) {
 	const { listAll, PAGE_SIZE } = require(path.join(REPO, 'dist/nodes/shared/paging'));
 	const { startSandbox } = require(path.join(REPO, 'test/sandbox/server'));
 	const sandbox = await startSandbox({ port: 0 });
-	const context = () => loadOptionsContext({ credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url } });
+	const context = () =>
+		loadOptionsContext({ credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url } });
 	const list = () => listAll.call(context(), '/calls', { idField: 'callId' });
 	const reps = quick ? 2 : 5;
 
@@ -142,18 +161,34 @@ async function run({ quick, log }) {
 			for (let rep = 0; rep < reps; rep++) {
 				// Interleaved with the baseline: the same records in one request of everything.
 				await sandbox.setPaging({ mode: 'honour' });
-				baseTimes.push(await timed(() => fetchAllAtOnce(sandbox.url, sandbox.apiKey, TOTAL), TOTAL));
+				baseTimes.push(
+					await timed(() => fetchAllAtOnce(sandbox.url, sandbox.apiKey, TOTAL), TOTAL),
+				);
 				await sandbox.setPaging({ mode: m.mode, ...(m.cap ? { cap: m.cap } : {}) });
 				await sandbox.clearRequests();
 				times.push(await timed(list, TOTAL));
 				const log_ = await sandbox.requests();
-				requests = log_.filter((/** @type {any} */ r) => r.method === 'GET' && r.path === '/api/v1/calls').length;
+				requests = log_.filter(
+					(/** @type {any} */ r) => r.method === 'GET' && r.path === '/api/v1/calls',
+				).length;
 				records = TOTAL;
 			}
 			const ms = median(times);
 			const baseMs = median(baseTimes);
-			log(`paging ${m.mode}: ${requests} requests (minimum ${m.minimum}), ${ms.toFixed(0)} ms vs ${baseMs.toFixed(0)} ms for one request of everything`);
-			paging.push({ mode: m.mode, cap: m.cap, records, requests, minimum: m.minimum, why: m.why, ms, baseMs, timeRatio: median(times.map((x, i) => x / baseTimes[i])) });
+			log(
+				`paging ${m.mode}: ${requests} requests (minimum ${m.minimum}), ${ms.toFixed(0)} ms vs ${baseMs.toFixed(0)} ms for one request of everything`,
+			);
+			paging.push({
+				mode: m.mode,
+				cap: m.cap,
+				records,
+				requests,
+				minimum: m.minimum,
+				why: m.why,
+				ms,
+				baseMs,
+				timeRatio: median(times.map((x, i) => x / baseTimes[i])),
+			});
 		}
 
 		// --- memory per record (honour) ---
@@ -173,11 +208,26 @@ async function run({ quick, log }) {
 			}
 			const bytes = median(deltas);
 			const baseBytes = median(baseDeltas);
-			log(`memory ${n}: listAll holds ${fmtBytes(bytes)} (${(bytes / n).toFixed(0)} B/record), one parsed answer ${fmtBytes(baseBytes)} (${(baseBytes / n).toFixed(0)} B/record)`);
-			memory.push({ records: n, bytes, perRecord: bytes / n, baseBytes, basePerRecord: baseBytes / n });
+			log(
+				`memory ${n}: listAll holds ${fmtBytes(bytes)} (${(bytes / n).toFixed(0)} B/record), one parsed answer ${fmtBytes(baseBytes)} (${(baseBytes / n).toFixed(0)} B/record)`,
+			);
+			memory.push({
+				records: n,
+				bytes,
+				perRecord: bytes / n,
+				baseBytes,
+				basePerRecord: baseBytes / n,
+			});
 		}
 		const sample = JSON.stringify((await sandbox.state()).calls[0]);
-		return { total: TOTAL, pageSize: PAGE_SIZE, reps, paging, memory, recordJsonBytes: Buffer.byteLength(sample) };
+		return {
+			total: TOTAL,
+			pageSize: PAGE_SIZE,
+			reps,
+			paging,
+			memory,
+			recordJsonBytes: Buffer.byteLength(sample),
+		};
 	} finally {
 		await sandbox.close();
 		fs.rmSync(userFolder, { recursive: true, force: true });
@@ -207,11 +257,32 @@ function render(r) {
 	const per = r.memory.map((/** @type {any} */ m) => m.perRecord);
 	const linear = Math.min(...per) > 0 && Math.max(...per) / Math.min(...per) < 1.25;
 	return [
-		table(['mode', 'requests received', 'minimum possible', 'ratio', 'records', 'time (median)', 'time vs one request of all', 'why that minimum'], rows),
+		table(
+			[
+				'mode',
+				'requests received',
+				'minimum possible',
+				'ratio',
+				'records',
+				'time (median)',
+				'time vs one request of all',
+				'why that minimum',
+			],
+			rows,
+		),
 		'',
 		`Requests at the minimum the server allows in every mode: ${verdict(allMinimal)}. ${r.total.toLocaleString('en')} seeded calls, \`listAll('/calls', {idField: 'callId'})\` from dist/ in a real n8n-core ExecuteContext (n8n’s own HTTP helpers and credential authentication), page size asked ${r.pageSize}; ${r.reps} runs per mode, each interleaved with the baseline (one plain GET of all ${r.total.toLocaleString('en')} records in one page, parsed).`,
 		'',
-		table(['records listed (honour)', 'heap held by the result', 'per record', 'baseline per record: one parsed answer of all', 'ratio'], memRows),
+		table(
+			[
+				'records listed (honour)',
+				'heap held by the result',
+				'per record',
+				'baseline per record: one parsed answer of all',
+				'ratio',
+			],
+			memRows,
+		),
 		'',
 		`Per-record memory roughly constant (max/min < 1.25): ${verdict(linear)}, so memory grows linearly with the list. heapUsed after \`gc()\` minus before, median of ${r.reps}; one sandbox call record is ${r.recordJsonBytes} B of JSON.`,
 	].join('\n');

@@ -43,7 +43,8 @@ function callCompleted(bytes, seq, at = nextTimestamp()) {
 	const line = `${TRANSCRIPT}\u2028`;
 	const lineBytes = Buffer.byteLength(JSON.stringify(line)) - 2;
 	const lines = Math.max(0, Math.floor((bytes - empty) / lineBytes));
-	const transcript = line.repeat(lines) + ' '.repeat(Math.max(0, bytes - empty - lines * lineBytes));
+	const transcript =
+		line.repeat(lines) + ' '.repeat(Math.max(0, bytes - empty - lines * lineBytes));
 	payload.data.transcript = transcript;
 	return Buffer.from(JSON.stringify(payload));
 }

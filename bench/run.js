@@ -43,7 +43,15 @@ const START = '<!-- bench:results:start -->';
 const END = '<!-- bench:results:end -->';
 
 function parseArgs(argv = process.argv.slice(2)) {
-	const args = { quick: false, write: false, json: false, only: [...ORDER], child: '', out: '', render: '' };
+	const args = {
+		quick: false,
+		write: false,
+		json: false,
+		only: [...ORDER],
+		child: '',
+		out: '',
+		render: '',
+	};
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		const value = () => {
@@ -53,20 +61,33 @@ function parseArgs(argv = process.argv.slice(2)) {
 		if (arg === '--quick' || arg === '-q') args.quick = true;
 		else if (arg === '--write') args.write = true;
 		else if (arg === '--json') args.json = true;
-		else if (arg.startsWith('--only')) args.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+		else if (arg.startsWith('--only'))
+			args.only = value()
+				.split(',')
+				.map((s) => s.trim())
+				.filter(Boolean);
 		else if (arg.startsWith('--child')) args.child = value();
 		else if (arg.startsWith('--out')) args.out = value();
 		else if (arg.startsWith('--render')) args.render = value();
 		else if (arg === '--help' || arg === '-h') {
-			process.stdout.write(`usage: npm run bench -- [--quick] [--only ${ORDER.join(',')}] [--write] [--json]\n       npm run bench -- --render bench/results/latest.json [--write]   (the report of a recorded run again)\n`);
+			process.stdout.write(
+				`usage: npm run bench -- [--quick] [--only ${ORDER.join(',')}] [--write] [--json]\n       npm run bench -- --render bench/results/latest.json [--write]   (the report of a recorded run again)\n`,
+			);
 			process.exit(0);
 		} else throw new Error(`unknown option ${arg} (try --help)`);
 	}
 	for (const id of args.only) {
 		if (!(id in BENCHES)) throw new Error(`unknown bench "${id}"; known: ${ORDER.join(', ')}`);
 	}
-	if (args.write && !args.child && !args.render && (args.quick || ORDER.some((id) => !args.only.includes(id)))) {
-		throw new Error('--write records a full measurement in docs/BENCHMARKS.md: run it without --quick and --only');
+	if (
+		args.write &&
+		!args.child &&
+		!args.render &&
+		(args.quick || ORDER.some((id) => !args.only.includes(id)))
+	) {
+		throw new Error(
+			'--write records a full measurement in docs/BENCHMARKS.md: run it without --quick and --only',
+		);
 	}
 	return args;
 }
@@ -85,7 +106,16 @@ async function child(args) {
 function runChild(moduleName, args) {
 	fs.mkdirSync(RESULTS_DIR, { recursive: true });
 	const out = path.join(RESULTS_DIR, `${moduleName}.${process.pid}.tmp`);
-	const childArgs = ['--expose-gc', __filename, '--child', moduleName, '--out', out, '--only', args.only.join(',')];
+	const childArgs = [
+		'--expose-gc',
+		__filename,
+		'--child',
+		moduleName,
+		'--out',
+		out,
+		'--only',
+		args.only.join(','),
+	];
 	if (args.quick) childArgs.push('--quick');
 	return new Promise((resolve, reject) => {
 		const proc = spawn(process.execPath, childArgs, {
@@ -119,17 +149,28 @@ function renderReport(report) {
 		`- Node for the benches: ${m.node}${report.n8n ? `; n8n ${report.n8n.version} on Node ${report.n8n.node}` : ''}`,
 		`- Load average at the start: ${m.loadavg.join(', ')}`,
 	];
-	lines.push('- CPU taken by other processes while each bench ran (in cores, out of ' + `${m.cores}; the busiest):`);
+	lines.push(
+		'- CPU taken by other processes while each bench ran (in cores, out of ' +
+			`${m.cores}; the busiest):`,
+	);
 	for (const s of report.noise) {
-		const top = s.top.map((/** @type {any} */ p) => `${p.cores.toFixed(2)} \`${p.name}\``).join(', ');
-		lines.push(`  - ${s.bench}: ${s.cores.toFixed(2)}${top ? ` (${top})` : ''}${s.loadavg ? `; load average at its end ${s.loadavg.join(', ')}` : ''}`);
+		const top = s.top
+			.map((/** @type {any} */ p) => `${p.cores.toFixed(2)} \`${p.name}\``)
+			.join(', ');
+		lines.push(
+			`  - ${s.bench}: ${s.cores.toFixed(2)}${top ? ` (${top})` : ''}${s.loadavg ? `; load average at its end ${s.loadavg.join(', ')}` : ''}`,
+		);
 	}
 	// Benches measured again in a later run of the same code and merged into this report.
 	for (const again of report.remeasured ?? []) {
-		lines.push(`- ${again.ids.join(' and ')}: measured again in a separate run of ${again.date} (\`--only ${again.ids.join(',')}\`), ${again.reason}; load average at its start ${again.loadavg.join(', ')}. Its figures replace the first run's below.`);
+		lines.push(
+			`- ${again.ids.join(' and ')}: measured again in a separate run of ${again.date} (\`--only ${again.ids.join(',')}\`), ${again.reason}; load average at its start ${again.loadavg.join(', ')}. Its figures replace the first run's below.`,
+		);
 	}
 	if (report.noise.some((/** @type {any} */ s) => s.cores >= 0.2)) {
-		lines.push('- **Other processes were running during this run**: the figures are ratios to baselines measured interleaved with them, but their spread is wider than on a quiet machine.');
+		lines.push(
+			'- **Other processes were running during this run**: the figures are ratios to baselines measured interleaved with them, but their spread is wider than on a quiet machine.',
+		);
 	}
 	for (const id of REPORT_ORDER) {
 		const result = report.results[id];
@@ -184,15 +225,25 @@ async function main() {
 		const sample = () => {
 			const now = cpuSnapshot();
 			const seconds = (now.at - last.at) / 1000;
-			for (const p of othersBusy(last, now).all) busySeconds.set(p.name, (busySeconds.get(p.name) ?? 0) + p.cores * seconds);
+			for (const p of othersBusy(last, now).all)
+				busySeconds.set(p.name, (busySeconds.get(p.name) ?? 0) + p.cores * seconds);
 			last = now;
 		};
 		const timer = setInterval(sample, 2000);
-		const result = await runChild(moduleName, { quick: args.quick, only: selected }).finally(() => clearInterval(timer));
+		const result = await runChild(moduleName, { quick: args.quick, only: selected }).finally(() =>
+			clearInterval(timer),
+		);
 		sample();
 		const seconds = (Date.now() - t0) / 1000;
-		const top = [...busySeconds].map(([name, s]) => ({ name, cores: s / seconds })).sort((a, b) => b.cores - a.cores);
-		noise.push({ bench: moduleName, loadavg: os.loadavg().map((l) => Number(l.toFixed(2))), cores: top.reduce((sum, p) => sum + p.cores, 0), top: top.filter((p) => p.cores >= 0.02).slice(0, 4) });
+		const top = [...busySeconds]
+			.map(([name, s]) => ({ name, cores: s / seconds }))
+			.sort((a, b) => b.cores - a.cores);
+		noise.push({
+			bench: moduleName,
+			loadavg: os.loadavg().map((l) => Number(l.toFixed(2))),
+			cores: top.reduce((sum, p) => sum + p.cores, 0),
+			top: top.filter((p) => p.cores >= 0.02).slice(0, 4),
+		});
 		const parts = PARTS[/** @type {keyof typeof PARTS} */ (moduleName)];
 		if (parts) {
 			n8n ??= result.n8n;
@@ -224,6 +275,8 @@ async function main() {
 main().catch((error) => {
 	// A child prints the whole stack; the parent only says which bench failed (or what was wrong).
 	const inChild = process.argv.includes('--child');
-	process.stderr.write(`${inChild || process.env.BENCH_DEBUG ? error.stack : error.message ?? error}\n`);
+	process.stderr.write(
+		`${inChild || process.env.BENCH_DEBUG ? error.stack : (error.message ?? error)}\n`,
+	);
 	process.exit(1);
 });

@@ -7,7 +7,16 @@
 
 const { createHmac } = require('node:crypto');
 const path = require('node:path');
-const { REPO, interleave, calibrate, fmtNs, fmtSpread, table, verdict, fmtBytes } = require('./lib');
+const {
+	REPO,
+	interleave,
+	calibrate,
+	fmtNs,
+	fmtSpread,
+	table,
+	verdict,
+	fmtBytes,
+} = require('./lib');
 const { callCompleted, signature } = require('./payload');
 
 const SECRET = 'whsec_4f1c2b9a7d3e8f60a1b2c3d4e5f60718';
@@ -17,7 +26,9 @@ const WINDOW_MS = 24 * 3600e3;
 /** @param {{ quick: boolean, log: (line: string) => void }} o */
 async function run({ quick, log }) {
 	const { checkDelivery } = require(path.join(REPO, 'dist/nodes/VoxPriaTrigger/checkDelivery'));
-	const { DeliveryMemory, MAX_ENTRIES } = require(path.join(REPO, 'dist/nodes/VoxPriaTrigger/deliveryMemory'));
+	const { DeliveryMemory, MAX_ENTRIES } = require(
+		path.join(REPO, 'dist/nodes/VoxPriaTrigger/deliveryMemory'),
+	);
 	// Each batch checks distinct new deliveries (pool[0..n)), so a pool must hold a batch: a batch
 	// lasts about roundMs, and an HMAC takes about 2 µs at 1 KB, 9 µs at 10 KB, 0.5 ms at 1 MB.
 	const sizes = [
@@ -40,7 +51,12 @@ async function run({ quick, log }) {
 		// for every webhook node alike) and whether it decoded them as UTF-8.
 		const deliveries = Array.from({ length: size.pool }, (_, i) => {
 			const rawBody = callCompleted(size.bytes, i, poolFrom + i);
-			return { signatureHeader: signature(SECRET, rawBody), rawBody, parsedBody: JSON.parse(rawBody.toString('utf8')), parsedAsUtf8: true };
+			return {
+				signatureHeader: signature(SECRET, rawBody),
+				rawBody,
+				parsedBody: JSON.parse(rawBody.toString('utf8')),
+				parsedAsUtf8: true,
+			};
 		});
 		/** A memory full of recorded deliveries, bound reached long ago (three bounds' worth went through). */
 		const fullMemory = () => {
@@ -52,7 +68,14 @@ async function run({ quick, log }) {
 			}
 			return memory;
 		};
-		const rulesFor = (/** @type {any} */ memory) => ({ secrets: [SECRET], events: ['call.completed'], skipSignatureCheck: false, memory, windowMs: WINDOW_MS, now: Date.now() });
+		const rulesFor = (/** @type {any} */ memory) => ({
+			secrets: [SECRET],
+			events: ['call.completed'],
+			skipSignatureCheck: false,
+			memory,
+			windowMs: WINDOW_MS,
+			now: Date.now(),
+		});
 
 		// Sanity: every delivery is accepted once; a copy is 409 while pending, a duplicate once recorded.
 		{
@@ -63,13 +86,16 @@ async function run({ quick, log }) {
 				if (!v.accepted) throw new Error(`delivery refused: ${v.status} ${JSON.stringify(v.body)}`);
 				memory.confirm(v.key);
 			}
-			if (memory.size !== Math.min(MAX_ENTRIES, 3 * MAX_ENTRIES + deliveries.length)) throw new Error(`memory holds ${memory.size}`);
+			if (memory.size !== Math.min(MAX_ENTRIES, 3 * MAX_ENTRIES + deliveries.length))
+				throw new Error(`memory holds ${memory.size}`);
 			const again = checkDelivery(deliveries[deliveries.length - 1], rules);
-			if (again.accepted || again.body.duplicate !== true) throw new Error('a repeated delivery was not recognised as a duplicate');
+			if (again.accepted || again.body.duplicate !== true)
+				throw new Error('a repeated delivery was not recognised as a duplicate');
 			const next = fullMemory();
 			const first = checkDelivery(deliveries[0], rulesFor(next));
 			const copy = checkDelivery(deliveries[0], rulesFor(next));
-			if (!first.accepted || copy.accepted || copy.status !== 409) throw new Error('a copy of a pending delivery was not answered 409');
+			if (!first.accepted || copy.accepted || copy.status !== 409)
+				throw new Error('a copy of a pending delivery was not answered 409');
 		}
 
 		/**
@@ -78,7 +104,8 @@ async function run({ quick, log }) {
 		 * The memory is set up outside the timed part.
 		 */
 		const checks = (/** @type {boolean} */ save) => (/** @type {number} */ n) => {
-			if (n > deliveries.length) throw new Error(`batch of ${n} exceeds the pool of ${deliveries.length}`);
+			if (n > deliveries.length)
+				throw new Error(`batch of ${n} exceeds the pool of ${deliveries.length}`);
 			const memory = fullMemory();
 			const rules = rulesFor(memory);
 			const t = process.hrtime.bigint();
@@ -95,16 +122,26 @@ async function run({ quick, log }) {
 		/** @param {number} n */
 		const bare = (n) => {
 			const t = process.hrtime.bigint();
-			for (let i = 0; i < n; i++) sink += createHmac('sha256', SECRET).update(deliveries[i].rawBody).digest()[0];
+			for (let i = 0; i < n; i++)
+				sink += createHmac('sha256', SECRET).update(deliveries[i].rawBody).digest()[0];
 			return Number(process.hrtime.bigint() - t);
 		};
-		const capped = (/** @type {(n: number) => number} */ fn) => (/** @type {number} */ n) => fn(Math.min(n, deliveries.length));
+		const capped = (/** @type {(n: number) => number} */ fn) => (/** @type {number} */ n) =>
+			fn(Math.min(n, deliveries.length));
 		calibrate(capped(checks(false)), 20);
 		const iterations = Math.min(deliveries.length, calibrate(capped(bare), roundMs));
 		const r = interleave({ rounds, iterations, a: checks(false), b: bare });
 		const withSave = interleave({ rounds: saveRounds, iterations, a: checks(true), b: bare });
-		log(`signature ${size.label}: check ${fmtNs(r.aNs)}, bare HMAC ${fmtNs(r.bNs)}, ratio ${fmtSpread(r)}; with the save's encoding ${fmtNs(withSave.aNs)} (${fmtSpread(withSave)})`);
-		results.push({ ...r, size: size.label, bodyBytes: deliveries[0].rawBody.length, iterations, withSave });
+		log(
+			`signature ${size.label}: check ${fmtNs(r.aNs)}, bare HMAC ${fmtNs(r.bNs)}, ratio ${fmtSpread(r)}; with the save's encoding ${fmtNs(withSave.aNs)} (${fmtSpread(withSave)})`,
+		);
+		results.push({
+			...r,
+			size: size.label,
+			bodyBytes: deliveries[0].rawBody.length,
+			iterations,
+			withSave,
+		});
 	}
 	if (sink === 42) log('');
 	return { rounds, saveRounds, roundMs, goal: GOAL, bound: MAX_ENTRIES, sizes: results };
@@ -121,7 +158,17 @@ function render(r) {
 		s.withSave ? `${fmtNs(s.withSave.aNs)}, ${fmtSpread(s.withSave)}` : 'n/a',
 	]);
 	return [
-		table(['payload', 'checkDelivery (median per op)', 'bare HMAC-SHA256 (median per op)', 'ratio of rounds: median (p10–p90)', `goal ≤ ${r.goal}x`, 'check + the save’s encoding (toSaved), ratio to bare HMAC (no goal)'], rows),
+		table(
+			[
+				'payload',
+				'checkDelivery (median per op)',
+				'bare HMAC-SHA256 (median per op)',
+				'ratio of rounds: median (p10–p90)',
+				`goal ≤ ${r.goal}x`,
+				'check + the save’s encoding (toSaved), ratio to bare HMAC (no goal)',
+			],
+			rows,
+		),
 		'',
 		`${r.rounds} rounds; each round alternates 5 batches of checks with 5 batches of bare HMAC over the same bytes (about ${r.roundMs} ms each) and keeps each side’s fastest batch; ratio = check / HMAC within a round. ` +
 			`Every check is a distinct new delivery with a current signed timestamp, accepted into a memory full of recorded deliveries (its ${r.bound}-entry bound, three times over), which evicts the oldest entry and raises the floor; the accepted delivery is then confirmed, as n8n's save after recording the execution does. ` +
@@ -130,4 +177,9 @@ function render(r) {
 	].join('\n');
 }
 
-module.exports = { id: 'signature', title: '1. Signature check vs the physical limit', run, render };
+module.exports = {
+	id: 'signature',
+	title: '1. Signature check vs the physical limit',
+	run,
+	render,
+};

@@ -6,7 +6,16 @@
  */
 
 const path = require('node:path');
-const { REPO, interleave, calibrate, fmtNs, fmtSpread, fmtBytes, table, verdict } = require('./lib');
+const {
+	REPO,
+	interleave,
+	calibrate,
+	fmtNs,
+	fmtSpread,
+	fmtBytes,
+	table,
+	verdict,
+} = require('./lib');
 const { callCompleted, signature } = require('./payload');
 
 const SECRET = 'whsec_4f1c2b9a7d3e8f60a1b2c3d4e5f60718';
@@ -16,7 +25,9 @@ const WINDOW_MS = 24 * 3600e3;
 /** @param {{ quick: boolean, log: (line: string) => void }} o */
 async function run({ quick, log }) {
 	const { checkDelivery } = require(path.join(REPO, 'dist/nodes/VoxPriaTrigger/checkDelivery'));
-	const { DeliveryMemory, deliveryKey, MAX_ENTRIES } = require(path.join(REPO, 'dist/nodes/VoxPriaTrigger/deliveryMemory'));
+	const { DeliveryMemory, deliveryKey, MAX_ENTRIES } = require(
+		path.join(REPO, 'dist/nodes/VoxPriaTrigger/deliveryMemory'),
+	);
 	const { decodeMemory } = require(path.join(REPO, 'dist/nodes/VoxPriaTrigger/savedMemory'));
 	const { createHmac } = require('node:crypto');
 	// Quick mode stops at 10k: filling 100k takes a few seconds of the smoke run's budget.
@@ -32,9 +43,21 @@ async function run({ quick, log }) {
 	/** @param {number} seq */
 	const delivery = (seq) => {
 		const rawBody = callCompleted(1_000, seq, startAt + seq * 250);
-		return { signatureHeader: signature(SECRET, rawBody), rawBody, parsedBody: JSON.parse(rawBody.toString('utf8')), parsedAsUtf8: true };
+		return {
+			signatureHeader: signature(SECRET, rawBody),
+			rawBody,
+			parsedBody: JSON.parse(rawBody.toString('utf8')),
+			parsedAsUtf8: true,
+		};
 	};
-	const rulesWith = (/** @type {any} */ memory) => ({ secrets: [SECRET], events: ['call.completed'], skipSignatureCheck: false, memory, windowMs: WINDOW_MS, now });
+	const rulesWith = (/** @type {any} */ memory) => ({
+		secrets: [SECRET],
+		events: ['call.completed'],
+		skipSignatureCheck: false,
+		memory,
+		windowMs: WINDOW_MS,
+		now,
+	});
 	/** The node's static data as n8n saves it: the registration plus the saved memory. */
 	const staticData = (/** @type {any} */ memory) => ({
 		webhookId: 'wh_0123456789abcdef',
@@ -47,19 +70,25 @@ async function run({ quick, log }) {
 	/** Accepted, then confirmed as n8n's save after recording the execution does. */
 	const deliver = (/** @type {any} */ d, /** @type {any} */ rules) => {
 		const verdict = checkDelivery(d, rules);
-		if (!verdict.accepted) throw new Error(`a delivery was not accepted: ${verdict.status} ${JSON.stringify(verdict.body)}`);
+		if (!verdict.accepted)
+			throw new Error(
+				`a delivery was not accepted: ${verdict.status} ${JSON.stringify(verdict.body)}`,
+			);
 		rules.memory.confirm(verdict.key);
 	};
 
 	const emptyBytes = Buffer.byteLength(JSON.stringify(staticData(new DeliveryMemory())));
 	let sink = 0;
 	/** Times the lookup of a delivery the memory holds (recall): what a retried delivery costs. */
-	const lookup = (/** @type {any} */ memory, /** @type {number} */ key, /** @type {number} */ at) => (/** @type {number} */ n) => {
-		const t = process.hrtime.bigint();
-		for (let i = 0; i < n; i++) sink += memory.recall(key, at) === 'recorded' ? 1 : 2;
-		return Number(process.hrtime.bigint() - t);
-	};
-	const keyOf = (/** @type {any} */ d) => deliveryKey(createHmac('sha256', SECRET).update(d.rawBody).digest());
+	const lookup =
+		(/** @type {any} */ memory, /** @type {number} */ key, /** @type {number} */ at) =>
+		(/** @type {number} */ n) => {
+			const t = process.hrtime.bigint();
+			for (let i = 0; i < n; i++) sink += memory.recall(key, at) === 'recorded' ? 1 : 2;
+			return Number(process.hrtime.bigint() - t);
+		};
+	const keyOf = (/** @type {any} */ d) =>
+		deliveryKey(createHmac('sha256', SECRET).update(d.rawBody).digest());
 
 	const results = [];
 	const memory = new DeliveryMemory();
@@ -75,7 +104,8 @@ async function run({ quick, log }) {
 		const fillMs = Number(process.hrtime.bigint() - t0) / 1e6;
 		// VoxPria retries the newest delivery: it must be recognised, and is the key looked up below.
 		const again = checkDelivery(newest, rules);
-		if (again.accepted || again.body.duplicate !== true) throw new Error('the retried delivery was not a duplicate');
+		if (again.accepted || again.body.duplicate !== true)
+			throw new Error('the retried delivery was not a duplicate');
 		const key = keyOf(newest);
 		const at = startAt + delivered * 250;
 		// The baseline: the same lookup in a memory that holds only that key.
@@ -87,9 +117,24 @@ async function run({ quick, log }) {
 		// A restart (or another process) reads the saved string back: it must hold the same entries.
 		const restored = decodeMemory(JSON.parse(json).seen)?.entries.length ?? 0;
 		const iterations = calibrate(lookup(lonely, key, at), roundMs);
-		const r = interleave({ rounds, iterations, a: lookup(memory, key, at), b: lookup(lonely, key, at) });
-		log(`state after ${count}: ${memory.size} entries, static data ${fmtBytes(json.length)} (seen ${JSON.parse(json).seen.length} chars), lookup ${fmtNs(r.aNs)} vs ${fmtNs(r.bNs)} (${fmtSpread(r)})`);
-		results.push({ deliveries: count, entries: memory.size, restoredEntries: restored, staticDataBytes: Buffer.byteLength(json), seenChars: JSON.parse(json).seen.length, fillMs, ...r });
+		const r = interleave({
+			rounds,
+			iterations,
+			a: lookup(memory, key, at),
+			b: lookup(lonely, key, at),
+		});
+		log(
+			`state after ${count}: ${memory.size} entries, static data ${fmtBytes(json.length)} (seen ${JSON.parse(json).seen.length} chars), lookup ${fmtNs(r.aNs)} vs ${fmtNs(r.bNs)} (${fmtSpread(r)})`,
+		);
+		results.push({
+			deliveries: count,
+			entries: memory.size,
+			restoredEntries: restored,
+			staticDataBytes: Buffer.byteLength(json),
+			seenChars: JSON.parse(json).seen.length,
+			fillMs,
+			...r,
+		});
 	}
 	// Beyond the bound every new delivery forgets the oldest entry. Sample the lookup across the
 	// next eight bounds' worth of new deliveries to see whole eviction cycles.
@@ -107,10 +152,20 @@ async function run({ quick, log }) {
 		lonely.remember(key, at);
 		lonely.confirm(key);
 		const iterations = calibrate(lookup(lonely, key, at), roundMs / 2);
-		cycle.push({ deliveries: delivered, ...interleave({ rounds: lookupRounds, iterations, a: lookup(memory, key, at), b: lookup(lonely, key, at) }) });
+		cycle.push({
+			deliveries: delivered,
+			...interleave({
+				rounds: lookupRounds,
+				iterations,
+				a: lookup(memory, key, at),
+				b: lookup(lonely, key, at),
+			}),
+		});
 	}
 	const cycleNs = cycle.map((c) => c.aNs);
-	log(`lookup over the next ${cycle.length * 256} deliveries: ${fmtNs(Math.min(...cycleNs))} – ${fmtNs(Math.max(...cycleNs))}`);
+	log(
+		`lookup over the next ${cycle.length * 256} deliveries: ${fmtNs(Math.min(...cycleNs))} – ${fmtNs(Math.max(...cycleNs))}`,
+	);
 	// VoxPria's documented timestamps are whole seconds ("2025-02-09T12:00:00Z"): the memory then
 	// saves them in its seconds form. A full memory of such deliveries, one a second:
 	const wholeSeconds = new DeliveryMemory();
@@ -118,7 +173,15 @@ async function run({ quick, log }) {
 	const secondsFrom = Math.floor(now / 1000) * 1000 - 2 * MAX_ENTRIES * 1000;
 	for (let i = 0; i < 2 * MAX_ENTRIES; i++) {
 		const rawBody = callCompleted(1_000, 1e6 + i, secondsFrom + i * 1000);
-		deliver({ signatureHeader: signature(SECRET, rawBody), rawBody, parsedBody: JSON.parse(rawBody.toString('utf8')), parsedAsUtf8: true }, secondsRules);
+		deliver(
+			{
+				signatureHeader: signature(SECRET, rawBody),
+				rawBody,
+				parsedBody: JSON.parse(rawBody.toString('utf8')),
+				parsedAsUtf8: true,
+			},
+			secondsRules,
+		);
 	}
 	const secondsJson = JSON.stringify(staticData(wholeSeconds));
 	if (sink === 42) log('');
@@ -129,7 +192,11 @@ async function run({ quick, log }) {
 		emptyStaticDataBytes: emptyBytes,
 		counts: results,
 		cycle,
-		wholeSeconds: { entries: wholeSeconds.size, staticDataBytes: Buffer.byteLength(secondsJson), seenChars: JSON.parse(secondsJson).seen.length },
+		wholeSeconds: {
+			entries: wholeSeconds.size,
+			staticDataBytes: Buffer.byteLength(secondsJson),
+			seenChars: JSON.parse(secondsJson).seen.length,
+		},
 	};
 }
 
@@ -143,12 +210,15 @@ function render(r) {
 		fmtNs(c.bNs),
 		fmtSpread(c),
 	]);
-	const at = (/** @type {number} */ n) => r.counts.find((/** @type {any} */ c) => c.deliveries === n);
+	const at = (/** @type {number} */ n) =>
+		r.counts.find((/** @type {any} */ c) => c.deliveries === n);
 	const beyond = r.counts.filter((/** @type {any} */ c) => c.deliveries >= r.bound);
 	// The saved string's length moves by a few characters with the floor and the gaps between
 	// timestamps (varints); flat means within 1%.
 	const sizes = beyond.map((/** @type {any} */ c) => c.staticDataBytes);
-	const flatSize = beyond.every((/** @type {any} */ c) => c.entries === r.bound) && Math.max(...sizes) <= 1.01 * Math.min(...sizes);
+	const flatSize =
+		beyond.every((/** @type {any} */ c) => c.entries === r.bound) &&
+		Math.max(...sizes) <= 1.01 * Math.min(...sizes);
 	const cycleNs = r.cycle.map((/** @type {any} */ c) => c.aNs);
 	const cycleRatios = r.cycle.map((/** @type {any} */ c) => c.ratio);
 	const growth = at(100_000) && at(10_000) ? at(100_000).aNs / at(10_000).aNs : NaN;
@@ -157,12 +227,26 @@ function render(r) {
 	const ratiosBeyond = [...beyond.map((/** @type {any} */ c) => c.ratio), ...cycleRatios];
 	const flatTime = Math.max(...ratiosBeyond) < 1.5;
 	return [
-		table(['distinct deliveries', 'entries remembered', 'static data (JSON)', 'duplicate lookup (median)', 'baseline: same lookup, memory of 1 entry', 'ratio: median (p10–p90)'], rows),
+		table(
+			[
+				'distinct deliveries',
+				'entries remembered',
+				'static data (JSON)',
+				'duplicate lookup (median)',
+				'baseline: same lookup, memory of 1 entry',
+				'ratio: median (p10–p90)',
+			],
+			rows,
+		),
 		'',
 		`- Static data of a registration with an empty memory: ${r.emptyStaticDataBytes} B. Bound: ${r.bound.toLocaleString('en')} entries. Size flat beyond the bound (within 1%): ${verdict(flatSize)}.` +
-			(r.wholeSeconds ? ` With whole-second timestamps (VoxPria's documented form), a full memory saves as ${r.wholeSeconds.seenChars.toLocaleString('en')} chars, ${fmtBytes(r.wholeSeconds.staticDataBytes)} (${r.wholeSeconds.staticDataBytes.toLocaleString('en')} B) of static data in all.` : ''),
+			(r.wholeSeconds
+				? ` With whole-second timestamps (VoxPria's documented form), a full memory saves as ${r.wholeSeconds.seenChars.toLocaleString('en')} chars, ${fmtBytes(r.wholeSeconds.staticDataBytes)} (${r.wholeSeconds.staticDataBytes.toLocaleString('en')} B) of static data in all.`
+				: ''),
 		`- Lookup time flat beyond the bound (every ratio to the baseline below 1.5x: at most ${Math.max(...ratiosBeyond).toFixed(2)}x; absolute time ${Number.isNaN(growth) ? 'no 100k count in quick mode' : `100k vs 10k: ${growth.toFixed(2)}x, the baseline moving alike`}; over the next ${(r.cycle.length * 256).toLocaleString('en')} deliveries after ${r.counts[r.counts.length - 1].deliveries.toLocaleString('en')} it ranged ${fmtNs(Math.min(...cycleNs))}–${fmtNs(Math.max(...cycleNs))}, ${Math.min(...cycleRatios).toFixed(1)}–${Math.max(...cycleRatios).toFixed(1)}x the baseline): ${verdict(flatTime)}` +
-			(at(r.bound) && at(10_000) ? `; ${fmtNs(at(r.bound).aNs)} at the bound, ${fmtNs(at(10_000).aNs)} at 10k.` : '.'),
+			(at(r.bound) && at(10_000)
+				? `; ${fmtNs(at(r.bound).aNs)} at the bound, ${fmtNs(at(10_000).aNs)} at 10k.`
+				: '.'),
 		'',
 		`Deliveries of 1 KB with distinct signed timestamps 250 ms apart (milliseconds, the memory's larger saved form) go through checkDelivery (signature, filter, timestamp, memory) one after another into one DeliveryMemory, each confirmed as n8n's save does; the newest is then delivered again (recognised as a duplicate) and its lookup (\`recall(key, timestamp)\`) is timed in ${r.rounds} rounds of 5 interleaved batch pairs (fastest batch of each side) against the same lookup in a memory holding only that key. "static data": JSON of the registration fields (webhookId, secret, webhookUrl, events, registeredAt) and \`seen\`, the memory's saved string (\`toSaved()\`), as n8n writes the node's static data. Decoded again (as another process or a restart reads it), the saved string held ${r.counts.map((/** @type {any} */ c) => c.restoredEntries).join(', ')} entries.`,
 	].join('\n');

@@ -44,7 +44,13 @@ const CALLS = [
 	{ toNumber: '+14155550106', outcome: 'completes', firstName: 'Émile' },
 	{ toNumber: '+14155550001', outcome: 'fails', firstName: 'Fatima' },
 ];
-const LEADS = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Katherine Johnson', 'Edsger Dijkstra'];
+const LEADS = [
+	'Ada Lovelace',
+	'Grace Hopper',
+	'Alan Turing',
+	'Katherine Johnson',
+	'Edsger Dijkstra',
+];
 const FINAL = ['completed', 'failed', 'no_answer', 'busy'];
 
 const USAGE = `Usage: npm run demo [-- [--https] [--fresh] [--queue]]
@@ -126,11 +132,18 @@ function takeLock(/** @type {string} */ pidFile) {
 function publicApi(n8n, apiKey) {
 	/** @param {string} method @param {string} p path below /api/v1 @param {unknown} [body] */
 	return async (method, p, body) => {
-		const res = await n8n.request(`${n8n.url}/api/v1${p}`, { method, headers: { 'x-n8n-api-key': apiKey }, body });
+		const res = await n8n.request(`${n8n.url}/api/v1${p}`, {
+			method,
+			headers: { 'x-n8n-api-key': apiKey },
+			body,
+		});
 		if (res.status < 200 || res.status >= 300) {
-			throw Object.assign(new Error(`${method} /api/v1${p}: HTTP ${res.status} ${res.text.slice(0, 300)}`), {
-				status: res.status,
-			});
+			throw Object.assign(
+				new Error(`${method} /api/v1${p}: HTTP ${res.status} ${res.text.slice(0, 300)}`),
+				{
+					status: res.status,
+				},
+			);
 		}
 		return res.body;
 	};
@@ -153,7 +166,11 @@ async function workingApi(n8n, state, save) {
 	try {
 		await n8n.login();
 		const scopes = await n8n.rest('GET', '/api-keys/scopes');
-		const created = await n8n.rest('POST', '/api-keys', { label: `voxpria-demo-${Date.now()}`, expiresAt: null, scopes });
+		const created = await n8n.rest('POST', '/api-keys', {
+			label: `voxpria-demo-${Date.now()}`,
+			expiresAt: null,
+			scopes,
+		});
 		state.apiKey = created.rawApiKey;
 		save();
 		return publicApi(n8n, state.apiKey);
@@ -172,7 +189,12 @@ async function workingApi(n8n, state, save) {
  */
 async function sandboxMemory(sandbox) {
 	const { webhooks, calls, contacts, credits } = await sandbox.state();
-	return { webhooks, calls: calls.filter((/** @type {{status: string}} */ c) => FINAL.includes(c.status)), contacts, credits };
+	return {
+		webhooks,
+		calls: calls.filter((/** @type {{status: string}} */ c) => FINAL.includes(c.status)),
+		contacts,
+		credits,
+	};
 }
 
 /**
@@ -185,9 +207,16 @@ async function restoreSandbox(sandbox, memory, base) {
 	// n8n may be on another address than last time: registrations follow it.
 	const webhooks = (memory.webhooks ?? []).map((/** @type {{url: string}} */ webhook) => {
 		const url = new URL(webhook.url);
-		return url.hostname === 'localhost' ? { ...webhook, url: new URL(url.pathname, base).href } : webhook;
+		return url.hostname === 'localhost'
+			? { ...webhook, url: new URL(url.pathname, base).href }
+			: webhook;
 	});
-	await sandbox.seed({ webhooks, calls: memory.calls ?? [], contacts: memory.contacts ?? [], credits: memory.credits });
+	await sandbox.seed({
+		webhooks,
+		calls: memory.calls ?? [],
+		contacts: memory.contacts ?? [],
+		credits: memory.credits,
+	});
 }
 
 // --- single-process n8n (the default) --------------------------------------------------------
@@ -206,7 +235,8 @@ function openDemoFolder(fresh) {
 	if (fresh || (fs.existsSync(file.database) && !fs.existsSync(file.state))) {
 		if (!fresh) say('The previous demo did not finish setting up: starting over.');
 		for (const entry of fs.readdirSync(demoDir)) {
-			if (entry !== 'demo.pid') fs.rmSync(path.join(demoDir, entry), { recursive: true, force: true });
+			if (entry !== 'demo.pid')
+				fs.rmSync(path.join(demoDir, entry), { recursive: true, force: true });
 		}
 	}
 	/** @type {DemoState | undefined} */
@@ -237,7 +267,9 @@ async function startSingleN8n({ runtime, https, userFolder, log }) {
 	cleanup.push(() => n8n.stop({ keep: true }));
 	if (fixedPort && n8n.port !== fixedPort) {
 		const proxy = await forward(fixedPort, n8n.port).catch((err) => {
-			throw new Error(`port ${fixedPort} was taken while n8n started (${err.message}); run the demo again`);
+			throw new Error(
+				`port ${fixedPort} was taken while n8n started (${err.message}); run the demo again`,
+			);
 		});
 		cleanup.push(() => proxy.close());
 	}
@@ -309,10 +341,15 @@ async function main() {
 	// Queue mode keeps nothing: its database is a throw-away Postgres.
 	const kept = args.queue ? undefined : openDemoFolder(args.fresh);
 
-	say('1/4  Node 24 and n8n 2.40.7 (the first run installs them into a cache: 3 to 4 minutes, once)');
+	say(
+		'1/4  Node 24 and n8n 2.40.7 (the first run installs them into a cache: 3 to 4 minutes, once)',
+	);
 	const runtime = await ensureRuntime({ log });
 	say('2/4  Building the package (npm run build)');
-	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+	execFileSync('npm', ['run', 'build', '--silent'], {
+		cwd: REPO,
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
 
 	say(
 		args.queue
@@ -333,12 +370,18 @@ async function main() {
 	let url;
 	let webhookBase;
 	if (kept) {
-		({ n8n, url } = await startSingleN8n({ runtime, https: args.https, userFolder: kept.demoDir, log }));
+		({ n8n, url } = await startSingleN8n({
+			runtime,
+			https: args.https,
+			userFolder: kept.demoDir,
+			log,
+		}));
 		webhookBase = `${url}/`;
 	} else {
 		const started = await startQueueDeployment({ runtime, https: args.https, log });
 		cleanup.push(started.stop);
-		stoppedLine = 'Stopped: the n8n processes, PostgreSQL, Redis, HAProxy and the sandbox are gone.';
+		stoppedLine =
+			'Stopped: the n8n processes, PostgreSQL, Redis, HAProxy and the sandbox are gone.';
 		({ main: n8n, editorUrl: url, webhookBase } = started);
 		queue = started;
 	}
@@ -360,7 +403,11 @@ async function main() {
 			const imported = await importExample(n8n, name, { credential, allowHttp: !args.queue });
 			say(`     imported and activated "${imported.name}"`);
 		}
-		state = { apiKey: /** @type {string} */ (n8n.apiKey), credentialId: credential.id, sandboxUrl: sandbox.url };
+		state = {
+			apiKey: /** @type {string} */ (n8n.apiKey),
+			credentialId: credential.id,
+			sandboxUrl: sandbox.url,
+		};
 		saveState();
 	} else {
 		state = kept.previous;
@@ -369,7 +416,9 @@ async function main() {
 	}
 	const api = await workingApi(n8n, state, saveState);
 	if (!api) {
-		say("     the demo cannot use n8n's API any more (the owner's password or the demo's API key was changed):");
+		say(
+			"     the demo cannot use n8n's API any more (the owner's password or the demo's API key was changed):",
+		);
 		say('     executions are not listed here; npm run demo -- --fresh starts over');
 	}
 	if (api && state.sandboxUrl !== sandbox.url) {
@@ -409,9 +458,15 @@ async function main() {
 		const res = await n8n.request(`${sandbox.url}/api/v1/calls`, {
 			method: 'POST',
 			headers: sandboxHeaders,
-			body: { agentId: AGENT_ID, toNumber: call.toNumber, variables: { firstName: call.firstName } },
+			body: {
+				agentId: AGENT_ID,
+				toNumber: call.toNumber,
+				variables: { firstName: call.firstName },
+			},
 		});
-		event(`sandbox  call ${res.body?.data?.callId ?? `failed: HTTP ${res.status}`} to ${call.toNumber} (${call.outcome})`);
+		event(
+			`sandbox  call ${res.body?.data?.callId ?? `failed: HTTP ${res.status}`} to ${call.toNumber} (${call.outcome})`,
+		);
 	};
 	const postLead = async () => {
 		const n = Math.floor(tick / LEAD_EVERY);
@@ -422,29 +477,39 @@ async function main() {
 			email: `${name.split(' ')[0].toLowerCase()}@example.com`,
 		};
 		const res = await n8n.request(`${webhookBase}webhook/new-lead`, { method: 'POST', body: lead });
-		event(`n8n      new lead ${name} ${lead.phone} posted to /webhook/new-lead (HTTP ${res.status})`);
+		event(
+			`n8n      new lead ${name} ${lead.phone} posted to /webhook/new-lead (HTTP ${res.status})`,
+		);
 	};
 	const finishCampaign = async () => {
 		if (stopping) return; // its 8 s delay ran into Ctrl-C
 		const n = Math.floor(tick / CAMPAIGN_EVERY) + 1;
-		const data = { campaignId: `cmp_demo_${n}`, name: `Demo campaign ${n}`, startedAt: lastCampaignAt };
+		const data = {
+			campaignId: `cmp_demo_${n}`,
+			name: `Demo campaign ${n}`,
+			startedAt: lastCampaignAt,
+		};
 		lastCampaignAt = new Date().toISOString();
 		await sandbox.emit({ event: 'campaign.finished', data });
-		event(`sandbox  campaign.finished for ${data.campaignId} (calls since ${data.startedAt.slice(11, 19)})`);
+		event(
+			`sandbox  campaign.finished for ${data.campaignId} (calls since ${data.startedAt.slice(11, 19)})`,
+		);
 	};
 	const round = async () => {
 		try {
 			await placeCall();
 			if (tick % LEAD_EVERY === 0) await postLead();
 			// Let this round's calls end first, so the report counts them.
-			if (tick % CAMPAIGN_EVERY === 0) setTimeout(() => void finishCampaign().catch(report), 8000).unref();
+			if (tick % CAMPAIGN_EVERY === 0)
+				setTimeout(() => void finishCampaign().catch(report), 8000).unref();
 			await saveSandbox();
 		} catch (err) {
 			report(err);
 		}
 		tick++;
 	};
-	const report = (/** @type {unknown} */ err) => event(`error    ${/** @type {Error} */ (err).message}`);
+	const report = (/** @type {unknown} */ err) =>
+		event(`error    ${/** @type {Error} */ (err).message}`);
 	const timer = setInterval(() => void round(), TICK_MS);
 	cleanup.push(() => clearInterval(timer));
 
@@ -453,7 +518,8 @@ async function main() {
 		/** @type {Map<string, string>} */
 		const workflowNames = new Map();
 		/** @returns {Promise<Array<{id: string, workflowId: string, status: string, stoppedAt: string | null}>>} */
-		const recentExecutions = async (/** @type {number} */ limit) => (await api('GET', `/executions?limit=${limit}`)).data;
+		const recentExecutions = async (/** @type {number} */ limit) =>
+			(await api('GET', `/executions?limit=${limit}`)).data;
 		// Executions of earlier runs are not news; each new one is reported once it has finished.
 		const seen = new Set((await recentExecutions(250)).map((execution) => execution.id));
 		/** In queue mode: which webhook process queued an execution, and which worker ran it. */
@@ -467,9 +533,14 @@ async function main() {
 				if (seen.has(execution.id) || !execution.stoppedAt) continue;
 				seen.add(execution.id);
 				if (!workflowNames.has(execution.workflowId)) {
-					workflowNames.set(execution.workflowId, (await api('GET', `/workflows/${execution.workflowId}`)).name);
+					workflowNames.set(
+						execution.workflowId,
+						(await api('GET', `/workflows/${execution.workflowId}`)).name,
+					);
 				}
-				event(`n8n      execution ${execution.id} of "${workflowNames.get(execution.workflowId)}": ${execution.status}${where(execution.id)}`);
+				event(
+					`n8n      execution ${execution.id} of "${workflowNames.get(execution.workflowId)}": ${execution.status}${where(execution.id)}`,
+				);
 			}
 		};
 		const watcher = setInterval(
@@ -506,11 +577,11 @@ Ready in ${seconds} s.
   sandbox   ${sandbox.url}   (a local stand-in for VoxPria's API)${taken(sandbox.url, SANDBOX_PORT)}
             API key ${sandbox.apiKey}
 ${queue ? queueBanner(queue) : ''}${
-	https
-		? `
+		https
+			? `
   n8n uses a self-signed certificate: your browser warns once (Advanced → Proceed to localhost).`
-		: ''
-}
+			: ''
+	}
 What to look at in n8n (Overview):
   • "VoxPria: summary of each completed call"  VoxPria Trigger (call.completed) → Call summary
   • "VoxPria: call each new lead"              Webhook /webhook/new-lead → save contact → call and wait → Outcome
@@ -535,16 +606,16 @@ n8n serves plain HTTP here, so the demo's VoxPria Triggers have Options → Allo
 itself delivers only to HTTPS). A VoxPria Trigger you add needs it too, or run: npm run demo -- --https
 `
 }${
-	queue
-		? `
+		queue
+			? `
 Nothing is kept: the database, Redis and the logs above go when the demo stops.
 Ctrl-C stops every process above and the sandbox.
 `
-		: `
+			: `
 Your n8n data is kept in ${home(/** @type {string} */ (demoDir))} for the next run (npm run demo -- --fresh starts over).
 Ctrl-C stops n8n and the sandbox.
 `
-}`);
+	}`);
 }
 
 /**

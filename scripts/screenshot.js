@@ -33,13 +33,18 @@ const say = (line) => process.stdout.write(`${line}\n`);
 
 async function main() {
 	if (!fs.existsSync(CHROMIUM)) {
-		throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM`);
+		throw new Error(
+			`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM`,
+		);
 	}
 	// Loaded here so that a missing dev dependency gives a plain message.
 	const { chromium } = require('playwright-core');
 
 	say('Building the package and starting n8n with the VoxPria sandbox ...');
-	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+	execFileSync('npm', ['run', 'build', '--silent'], {
+		cwd: REPO,
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
 	const runtime = await ensureRuntime();
 	const sandbox = await startSandbox({ port: 0 });
 	/** @type {Awaited<ReturnType<typeof startN8n>> | undefined} */
@@ -93,7 +98,9 @@ async function main() {
 		const registered = async () => (await sandbox.state()).webhooks.length;
 		const before = await registered();
 		await byTestId('ndv').getByRole('button', { name: 'Test this trigger' }).click();
-		await n8n.waitFor(async () => (await registered()) > before, { description: 'the test webhook to be registered' });
+		await n8n.waitFor(async () => (await registered()) > before, {
+			description: 'the test webhook to be registered',
+		});
 		const call = await n8n.request(`${sandbox.url}/api/v1/calls`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${sandbox.apiKey}` },
@@ -104,7 +111,11 @@ async function main() {
 		await byTestId('collection-parameter-add').click();
 		await page.getByText('Skip Signature Check').waitFor();
 		// n8n's toast ("Node executed successfully") would sit over the output.
-		await page.locator('.el-notification').first().waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => {});
+		await page
+			.locator('.el-notification')
+			.first()
+			.waitFor({ state: 'hidden', timeout: 15_000 })
+			.catch(() => {});
 		await page.waitForTimeout(500); // the dropdown's opening animation
 		// n8n's hint to pin the trigger's output (shown after a test event) would cover the output's header.
 		await page
@@ -120,7 +131,10 @@ async function main() {
 		await fresh.goto(`${n8n.url}/workflow/new`);
 		await fresh.locator('[data-test-id="canvas-add-button"]').click();
 		await fresh.locator('[data-test-id="node-creator-search-bar"]').fill('VoxPria');
-		await fresh.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoxPria' }).first().click();
+		await fresh
+			.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoxPria' })
+			.first()
+			.click();
 		await fresh.getByText('On call completed').waitFor();
 		await fresh.getByText(/^Actions \(\d+\)$/).click(); // listed below the triggers
 		await fresh.getByText('Get many agents').waitFor();

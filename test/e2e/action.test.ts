@@ -61,15 +61,27 @@ async function startFakeChatModel() {
 			if (!toolResult && tool) {
 				const properties = (tool.parameters?.properties ?? {}) as Record<string, { type?: string }>;
 				const args = Object.fromEntries(
-					Object.entries(properties).map(([name, schema]) => [name, schema.type === 'number' ? 1 : 'credit balance']),
+					Object.entries(properties).map(([name, schema]) => [
+						name,
+						schema.type === 'number' ? 1 : 'credit balance',
+					]),
 				);
 				message = {
 					role: 'assistant',
 					content: null,
-					tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name: tool.name, arguments: JSON.stringify(args) } }],
+					tool_calls: [
+						{
+							id: 'call_fake_1',
+							type: 'function',
+							function: { name: tool.name, arguments: JSON.stringify(args) },
+						},
+					],
 				};
 			} else {
-				const content = typeof toolResult?.content === 'string' ? toolResult.content : JSON.stringify(toolResult?.content ?? null);
+				const content =
+					typeof toolResult?.content === 'string'
+						? toolResult.content
+						: JSON.stringify(toolResult?.content ?? null);
 				message = { role: 'assistant', content: `Tool said: ${content}` };
 			}
 			const finish = message.tool_calls ? 'tool_calls' : 'stop';
@@ -78,7 +90,10 @@ async function startFakeChatModel() {
 			if (body.stream) {
 				res.writeHead(200, { 'content-type': 'text/event-stream' });
 				const delta = message.tool_calls
-					? { role: 'assistant', tool_calls: (message.tool_calls as object[]).map((c, index) => ({ index, ...c })) }
+					? {
+							role: 'assistant',
+							tool_calls: (message.tool_calls as object[]).map((c, index) => ({ index, ...c })),
+						}
 					: { role: 'assistant', content: message.content };
 				const chunk = (choice: object) =>
 					`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [choice] })}\n\n`;
@@ -127,7 +142,11 @@ describe('VoxPria action node in a real n8n', () => {
 	}, 60_000);
 
 	/** Creates, activates and runs a Webhook-started workflow once; answers its finished execution. */
-	async function runOnce(label: string, nodes: Array<Record<string, unknown>>, connections?: Record<string, unknown>) {
+	async function runOnce(
+		label: string,
+		nodes: Array<Record<string, unknown>>,
+		connections?: Record<string, unknown>,
+	) {
 		const path = uniquePath(label);
 		const workflow = webhookWorkflow(`VoxPria e2e: ${label}`, path, nodes);
 		if (connections) Object.assign(workflow.connections, connections);
@@ -136,7 +155,9 @@ describe('VoxPria action node in a real n8n', () => {
 		await stack.n8n.waitForPublished(created.id);
 		const res = await postToWebhook(stack, path, { from: 'e2e' });
 		expect(res.status).toBe(200);
-		const [execution] = await waitForExecutions(stack, created.id, (list) => list.length >= 1, { timeoutMs: 90_000 });
+		const [execution] = await waitForExecutions(stack, created.id, (list) => list.length >= 1, {
+			timeoutMs: 90_000,
+		});
 		await stack.n8n.deactivate(created.id);
 		return execution as Execution;
 	}
@@ -158,7 +179,12 @@ describe('VoxPria action node in a real n8n', () => {
 			expect(executionError(execution)).toBeUndefined();
 			expect(execution.status).toBe('success');
 
-			const held = stack.sandbox.state().webhooks as Array<{ webhookId: string; url: string; events: string[]; secret: string }>;
+			const held = stack.sandbox.state().webhooks as Array<{
+				webhookId: string;
+				url: string;
+				events: string[];
+				secret: string;
+			}>;
 			expect(held).toHaveLength(7);
 			const output = nodeOutput(execution, 'VoxPria');
 			expect(output.map((w) => w.webhookId).sort()).toEqual(held.map((w) => w.webhookId).sort());
@@ -174,7 +200,9 @@ describe('VoxPria action node in a real n8n', () => {
 			for (const webhook of held) expect(text).not.toContain(webhook.secret);
 
 			// It did page: 3 + 3 + 1.
-			const pages = stack.sandbox.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/webhooks');
+			const pages = stack.sandbox
+				.requests()
+				.filter((r) => r.method === 'GET' && r.path === '/api/v1/webhooks');
 			expect(pages.length).toBeGreaterThanOrEqual(3);
 		} finally {
 			stack.sandbox.setPaging({ mode: 'honour' });
@@ -183,7 +211,9 @@ describe('VoxPria action node in a real n8n', () => {
 
 	it('credit Get Balance returns the balance VoxPria holds', async () => {
 		stack.sandbox.seed({ credits: 4321.5 });
-		const execution = await runOnce('credits', [actionNode(stack, 'VoxPria', { resource: 'credit', operation: 'getBalance' })]);
+		const execution = await runOnce('credits', [
+			actionNode(stack, 'VoxPria', { resource: 'credit', operation: 'getBalance' }),
+		]);
 		expect(executionError(execution)).toBeUndefined();
 		expect(nodeOutput(execution, 'VoxPria')).toEqual([{ balance: 4321.5, currency: 'credits' }]);
 	}, 120_000);
@@ -197,27 +227,41 @@ describe('VoxPria action node in a real n8n', () => {
 		expect(tool.properties.map((p: { name: string }) => p.name)).toEqual(
 			expect.arrayContaining(['descriptionType', 'toolDescription', 'resource', 'operation']),
 		);
-		const agent = types.find((t) => t.name === AGENT_TYPE && [t.version].flat().includes(AGENT_VERSION));
+		const agent = types.find(
+			(t) => t.name === AGENT_TYPE && [t.version].flat().includes(AGENT_VERSION),
+		);
 		expect(agent).toBeDefined();
 
 		// The editor marks a node as unknown ("install this node") when its type and version are not
 		// in this list; the tool variant is there like n8n's own tool variants (e.g. Slack's).
 		expect([tool.version].flat()).toContain(1);
 		// Listed under AI → Tools in the node panel, as n8n lists the tool variants of its own nodes.
-		expect(tool.codex).toMatchObject({ categories: ['AI'], subcategories: { AI: ['Tools'], Tools: ['Other Tools'] } });
+		expect(tool.codex).toMatchObject({
+			categories: ['AI'],
+			subcategories: { AI: ['Tools'], Tools: ['Other Tools'] },
+		});
 		// (POST /rest/node-types answers 400 "Unrecognized node type" for every synthetic tool
 		// variant in n8n 2.40.7, n8n's own included, so it says nothing here.)
 
-		const created = await stack.n8n.createWorkflow(agentWorkflow('wired only', uniquePath('agent-wired')));
+		const created = await stack.n8n.createWorkflow(
+			agentWorkflow('wired only', uniquePath('agent-wired')),
+		);
 		const stored = await stack.n8n.getWorkflow(created.id);
-		expect(stored.nodes.find((n: { name: string }) => n.name === 'VoxPria Tool')).toMatchObject({ type: TOOL_TYPE, typeVersion: 1 });
+		expect(stored.nodes.find((n: { name: string }) => n.name === 'VoxPria Tool')).toMatchObject({
+			type: TOOL_TYPE,
+			typeVersion: 1,
+		});
 		expect(stored.connections['VoxPria Tool']).toEqual({
 			ai_tool: [[{ node: 'AI Agent', type: 'ai_tool', index: 0 }]],
 		});
 	}, 120_000);
 
 	/** Webhook → AI Agent, with a chat model (the fake) and the VoxPria tool (Credit → Get Balance). */
-	function agentWorkflow(name: string, path: string, modelCredential?: { id: string; name: string }) {
+	function agentWorkflow(
+		name: string,
+		path: string,
+		modelCredential?: { id: string; name: string },
+	) {
 		const workflow = webhookWorkflow(`VoxPria e2e: ${name}`, path, [
 			{
 				id: 'agent',
@@ -225,7 +269,11 @@ describe('VoxPria action node in a real n8n', () => {
 				type: AGENT_TYPE,
 				typeVersion: AGENT_VERSION,
 				position: [240, 0],
-				parameters: { promptType: 'define', text: 'How many VoxPria credits are left?', options: {} },
+				parameters: {
+					promptType: 'define',
+					text: 'How many VoxPria credits are left?',
+					options: {},
+				},
 			},
 			{
 				id: 'model',
@@ -249,7 +297,9 @@ describe('VoxPria action node in a real n8n', () => {
 		// webhookWorkflow chains every node on `main`; sub-nodes connect to the agent instead.
 		workflow.connections = {
 			Webhook: { main: [[{ node: 'AI Agent', type: 'main', index: 0 }]] },
-			'Chat Model': { ai_languageModel: [[{ node: 'AI Agent', type: 'ai_languageModel', index: 0 }]] },
+			'Chat Model': {
+				ai_languageModel: [[{ node: 'AI Agent', type: 'ai_languageModel', index: 0 }]],
+			},
 			'VoxPria Tool': { ai_tool: [[{ node: 'AI Agent', type: 'ai_tool', index: 0 }]] },
 		};
 		return workflow;
@@ -264,11 +314,15 @@ describe('VoxPria action node in a real n8n', () => {
 		stack.sandbox.seed({ credits: 777 });
 		stack.sandbox.clearRequests();
 		const path = uniquePath('agent');
-		const created = await stack.n8n.createWorkflow(agentWorkflow('agent', path, { id: openAi.id, name: openAi.name }));
+		const created = await stack.n8n.createWorkflow(
+			agentWorkflow('agent', path, { id: openAi.id, name: openAi.name }),
+		);
 		await stack.n8n.activate(created.id);
 		await stack.n8n.waitForPublished(created.id);
 		expect((await postToWebhook(stack, path, {})).status).toBe(200);
-		const [execution] = await waitForExecutions(stack, created.id, (list) => list.length >= 1, { timeoutMs: 90_000 });
+		const [execution] = await waitForExecutions(stack, created.id, (list) => list.length >= 1, {
+			timeoutMs: 90_000,
+		});
 		expect(executionError(execution)).toBeUndefined();
 		expect(execution.status).toBe('success');
 
@@ -277,10 +331,15 @@ describe('VoxPria action node in a real n8n', () => {
 		expect(offered).toEqual([
 			expect.objectContaining({
 				type: 'function',
-				function: expect.objectContaining({ name: 'VoxPria_Tool', description: 'Get the credit balance in VoxPria' }),
+				function: expect.objectContaining({
+					name: 'VoxPria_Tool',
+					description: 'Get the credit balance in VoxPria',
+				}),
 			}),
 		]);
-		const toolMessage = model!.requests.flatMap((r) => r.body?.messages ?? []).find((m) => m.role === 'tool');
+		const toolMessage = model!.requests
+			.flatMap((r) => r.body?.messages ?? [])
+			.find((m) => m.role === 'tool');
 		expect(JSON.parse(toolMessage.content)).toEqual([{ balance: 777, currency: 'credits' }]);
 		// The tool really ran against VoxPria, and its answer reached the model and the output.
 		expect(stack.sandbox.requests().filter((r) => r.path === '/api/v1/credits')).toHaveLength(1);
@@ -291,11 +350,16 @@ describe('VoxPria action node in a real n8n', () => {
 	}, 180_000);
 
 	/** A plain HTTP server that records every request (method, url, authorization) and answers 200. */
-	async function startRecorder(host = '127.0.0.1', answer = '{"success":true,"data":{"balance":1}}') {
+	async function startRecorder(
+		host = '127.0.0.1',
+		answer = '{"success":true,"data":{"balance":1}}',
+	) {
 		const seen: Array<{ method?: string; url?: string; authorization?: string }> = [];
 		const server = http.createServer((req, res) => {
 			seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
-			res.writeHead(200, { 'content-type': answer.startsWith('<') ? 'text/html' : 'application/json' });
+			res.writeHead(200, {
+				'content-type': answer.startsWith('<') ? 'text/html' : 'application/json',
+			});
 			res.end(answer);
 		});
 		await new Promise<void>((resolve) => server.listen(0, host, resolve));
@@ -320,7 +384,9 @@ describe('VoxPria action node in a real n8n', () => {
 				status: 307,
 				headers: { Location: `${elsewhere.url}/api/v1/credits` },
 			});
-			const execution = await runOnce('redirect', [actionNode(stack, 'VoxPria', { resource: 'credit', operation: 'getBalance' })]);
+			const execution = await runOnce('redirect', [
+				actionNode(stack, 'VoxPria', { resource: 'credit', operation: 'getBalance' }),
+			]);
 			// 0.1.0: n8n followed the redirect and this server got `Authorization: Bearer <key>`.
 			expect(elsewhere.seen).toEqual([]);
 			expect(execution.status).toBe('error');
@@ -347,7 +413,10 @@ describe('VoxPria action node in a real n8n', () => {
 				type: 'voxPriaApi',
 				data: { apiKey: 'agl_sk_plain_http_e2e', baseUrl: remote.url },
 			});
-			const node = { ...actionNode(stack, 'VoxPria', { resource: 'credit', operation: 'getBalance' }), credentials: { voxPriaApi: { id: credential.id, name: credential.name } } };
+			const node = {
+				...actionNode(stack, 'VoxPria', { resource: 'credit', operation: 'getBalance' }),
+				credentials: { voxPriaApi: { id: credential.id, name: credential.name } },
+			};
 			const execution = await runOnce('plain-http', [node]);
 			expect(executionError(execution)).toBe(
 				`The Base URL ${remote.url} uses http://, which would send the API key unencrypted: change it to https:// in the VoxPria credential (http:// is only allowed for localhost)`,
@@ -373,21 +442,34 @@ describe('VoxPria action node in a real n8n', () => {
 	it('#11.8 with Continue On Fail, a crafted ID from an expression becomes an error item', async () => {
 		stack.sandbox.clearRequests();
 		const node = {
-			...actionNode(stack, 'VoxPria', { resource: 'contact', operation: 'delete', contactId: '={{ "../../credits" }}' }),
+			...actionNode(stack, 'VoxPria', {
+				resource: 'contact',
+				operation: 'delete',
+				contactId: '={{ "../../credits" }}',
+			}),
 			onError: 'continueRegularOutput',
 		};
 		const execution = await runOnce('dot-id-item', [node]);
 		expect(nodeOutput(execution, 'VoxPria')).toEqual([
-			{ error: 'Contact ID "../../credits" is not a VoxPria ID: IDs have only letters, digits and _ - . : and do not start with a dot' },
+			{
+				error:
+					'Contact ID "../../credits" is not a VoxPria ID: IDs have only letters, digits and _ - . : and do not start with a dot',
+			},
 		]);
 		expect(stack.sandbox.requests()).toEqual([]);
 	}, 120_000);
 
 	it('#11.11 the credential test: a web page at the Base URL is not "connected"; a redirect is not followed', async () => {
-		const page = await startRecorder('127.0.0.1', '<!doctype html><html><body>Welcome</body></html>');
+		const page = await startRecorder(
+			'127.0.0.1',
+			'<!doctype html><html><body>Welcome</body></html>',
+		);
 		const elsewhere = await startRecorder();
 		try {
-			const asPage = await stack.n8n.testCredential({ type: 'voxPriaApi', data: { apiKey: stack.sandbox.apiKey, baseUrl: page.url } });
+			const asPage = await stack.n8n.testCredential({
+				type: 'voxPriaApi',
+				data: { apiKey: stack.sandbox.apiKey, baseUrl: page.url },
+			});
 			expect(asPage).toEqual(
 				expect.objectContaining({
 					status: 'Error',
@@ -397,8 +479,15 @@ describe('VoxPria action node in a real n8n', () => {
 			);
 			expect(page.seen.map((r) => r.url)).toEqual(['/api/v1/credits']);
 
-			stack.sandbox.addFault({ path: '/api/v1/credits', status: 307, headers: { Location: `${elsewhere.url}/api/v1/credits` } });
-			const moved = await stack.n8n.testCredential({ type: 'voxPriaApi', data: { apiKey: stack.sandbox.apiKey, baseUrl: stack.sandbox.url } });
+			stack.sandbox.addFault({
+				path: '/api/v1/credits',
+				status: 307,
+				headers: { Location: `${elsewhere.url}/api/v1/credits` },
+			});
+			const moved = await stack.n8n.testCredential({
+				type: 'voxPriaApi',
+				data: { apiKey: stack.sandbox.apiKey, baseUrl: stack.sandbox.url },
+			});
 			expect(moved).toEqual(
 				expect.objectContaining({
 					status: 'Error',
@@ -409,7 +498,10 @@ describe('VoxPria action node in a real n8n', () => {
 			expect(elsewhere.seen).toEqual([]);
 
 			// The real VoxPria answer still passes.
-			const ok = await stack.n8n.testCredential({ type: 'voxPriaApi', data: { apiKey: stack.sandbox.apiKey, baseUrl: `${stack.sandbox.url}/api/v1/` } });
+			const ok = await stack.n8n.testCredential({
+				type: 'voxPriaApi',
+				data: { apiKey: stack.sandbox.apiKey, baseUrl: `${stack.sandbox.url}/api/v1/` },
+			});
 			expect(ok).toEqual(expect.objectContaining({ status: 'OK' }));
 		} finally {
 			await page.close();

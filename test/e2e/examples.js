@@ -46,7 +46,9 @@ function loadExample(name, { credential, allowHttp = false }) {
 		for (const [type, ref] of Object.entries(node.credentials ?? {})) {
 			if (type !== 'voxPriaApi') continue;
 			if (ref.id !== PLACEHOLDER_ID) {
-				throw new Error(`examples/${name}.json: node "${node.name}" should reference credential id ${PLACEHOLDER_ID}`);
+				throw new Error(
+					`examples/${name}.json: node "${node.name}" should reference credential id ${PLACEHOLDER_ID}`,
+				);
 			}
 			/** @type {NonNullable<WorkflowNode['credentials']>} */ (node.credentials)[type] = {
 				id: credential.id,

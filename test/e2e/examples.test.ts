@@ -14,7 +14,8 @@ import {
 } from './stack';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { exampleNames, importExample, loadExample } = require('./examples') as typeof import('./examples');
+const { exampleNames, importExample, loadExample } =
+	require('./examples') as typeof import('./examples');
 const { TRANSCRIPT } = require('../sandbox/server') as typeof import('../sandbox/server');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -63,7 +64,10 @@ describe('example workflows in a real n8n', () => {
 		});
 		expect(list).toHaveLength(before + 1);
 		const [newest] = list;
-		expect({ status: newest.status, error: executionError(newest) }).toEqual({ status: 'success', error: undefined });
+		expect({ status: newest.status, error: executionError(newest) }).toEqual({
+			status: 'success',
+			error: undefined,
+		});
 		return newest;
 	}
 
@@ -81,7 +85,11 @@ describe('example workflows in a real n8n', () => {
 				});
 			}
 		}
-		expect(exampleNames()).toEqual(['call-completed-summary', 'campaign-finished-report', 'new-lead-call']);
+		expect(exampleNames()).toEqual([
+			'call-completed-summary',
+			'campaign-finished-report',
+			'new-lead-call',
+		]);
 	});
 
 	const zeroReport = (campaignId: string, callsSince: string) => ({
@@ -98,7 +106,10 @@ describe('example workflows in a real n8n', () => {
 	it('campaign-finished-report: an account without calls gets a report of zeros', async () => {
 		expect(await sandboxCalls()).toEqual([]);
 		const startedAt = new Date(Date.now() - 60_000).toISOString();
-		await stack.sandbox.emit({ event: 'campaign.finished', data: { campaignId: 'cmp_no_calls', startedAt } });
+		await stack.sandbox.emit({
+			event: 'campaign.finished',
+			data: { campaignId: 'cmp_no_calls', startedAt },
+		});
 		const [report] = nodeOutput(await nextExecution(ids['campaign-finished-report'], 0), 'Report');
 		expect(report).toEqual(zeroReport('cmp_no_calls', startedAt));
 	}, 120_000);
@@ -120,7 +131,11 @@ describe('example workflows in a real n8n', () => {
 			completedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 		});
 		// The failed call has ended by now and still started nothing.
-		await stack.n8n.waitFor(async () => (await sandboxCalls()).every((c) => c.status !== 'queued' && c.status !== 'ringing' && c.status !== 'in_progress'));
+		await stack.n8n.waitFor(async () =>
+			(await sandboxCalls()).every(
+				(c) => c.status !== 'queued' && c.status !== 'ringing' && c.status !== 'in_progress',
+			),
+		);
 		expect(await stack.n8n.executions({ workflowId })).toHaveLength(1);
 	}, 120_000);
 
@@ -144,7 +159,9 @@ describe('example workflows in a real n8n', () => {
 		});
 
 		const state = await stack.sandbox.state();
-		const contact = (state.contacts as Array<Record<string, unknown>>).find((c) => c.contactId === outcome.contactId);
+		const contact = (state.contacts as Array<Record<string, unknown>>).find(
+			(c) => c.contactId === outcome.contactId,
+		);
 		expect(contact).toMatchObject({
 			phone: '+14155550142',
 			firstName: 'Ada',
@@ -153,25 +170,40 @@ describe('example workflows in a real n8n', () => {
 			metadata: { source: 'new-lead webhook' },
 		});
 		const call = (await sandboxCalls()).find((c) => c.callId === outcome.callId);
-		expect(call).toMatchObject({ agentId: 'agt_sales', toNumber: '+14155550142', variables: { firstName: 'Ada' } });
+		expect(call).toMatchObject({
+			agentId: 'agt_sales',
+			toNumber: '+14155550142',
+			variables: { firstName: 'Ada' },
+		});
 	}, 120_000);
 
 	it('campaign-finished-report: counts by status the calls since the campaign started (or of the last 24 hours), and zero when none', async () => {
 		const workflowId = ids['campaign-finished-report'];
 		// A call from before the campaign, which the report must leave out.
-		await stack.sandbox.seed({ calls: [{ status: 'busy', createdAt: new Date(Date.now() - 3 * 86_400_000).toISOString() }] });
+		await stack.sandbox.seed({
+			calls: [{ status: 'busy', createdAt: new Date(Date.now() - 3 * 86_400_000).toISOString() }],
+		});
 		const startedAt = new Date(Date.now() - 1000).toISOString();
 		await placeCall('+14155550002'); // no answer
 		await placeCall('+14155550003'); // busy
 		await placeCall('+14155550104'); // completed
-		await stack.n8n.waitFor(async () => (await sandboxCalls()).every((c) => ['completed', 'failed', 'no_answer', 'busy'].includes(c.status)), {
-			description: 'the campaign calls to end',
-		});
+		await stack.n8n.waitFor(
+			async () =>
+				(await sandboxCalls()).every((c) =>
+					['completed', 'failed', 'no_answer', 'busy'].includes(c.status),
+				),
+			{
+				description: 'the campaign calls to end',
+			},
+		);
 		const inCampaign = (await sandboxCalls()).filter((c) => c.createdAt >= startedAt);
 		const count = (status: string) => inCampaign.filter((c) => c.status === status).length;
 		expect(inCampaign).toHaveLength(3);
 
-		await stack.sandbox.emit({ event: 'campaign.finished', data: { campaignId: 'cmp_e2e', startedAt } });
+		await stack.sandbox.emit({
+			event: 'campaign.finished',
+			data: { campaignId: 'cmp_e2e', startedAt },
+		});
 		const [report] = nodeOutput(await nextExecution(workflowId, 1), 'Report');
 		expect(report).toEqual({
 			campaignId: 'cmp_e2e',
@@ -183,7 +215,9 @@ describe('example workflows in a real n8n', () => {
 			busy: count('busy'),
 			stillRunning: 0,
 		});
-		expect(report.completed + report.failed + report.noAnswer + report.busy).toBe(report.totalCalls);
+		expect(report.completed + report.failed + report.noAnswer + report.busy).toBe(
+			report.totalCalls,
+		);
 
 		// Without a start time, the last 24 hours count: every call but the seeded old one.
 		await stack.sandbox.emit({ event: 'campaign.finished', data: { campaignId: 'cmp_no_start' } });
@@ -193,7 +227,10 @@ describe('example workflows in a real n8n', () => {
 
 		// A campaign with no calls since it started still gets a report, of zeros.
 		const future = new Date(Date.now() + 3_600_000).toISOString();
-		await stack.sandbox.emit({ event: 'campaign.finished', data: { campaignId: 'cmp_empty', startedAt: future } });
+		await stack.sandbox.emit({
+			event: 'campaign.finished',
+			data: { campaignId: 'cmp_empty', startedAt: future },
+		});
 		const [empty] = nodeOutput(await nextExecution(workflowId, 3), 'Report');
 		expect(empty).toEqual(zeroReport('cmp_empty', future));
 	}, 120_000);

@@ -53,19 +53,26 @@ describe('e2e harness: real n8n 2.40.7 with n8n-nodes-voxpria installed', () => 
 		expect(n.logText()).toContain('Editor is now accessible via');
 	});
 
-	it8n('loads both node types under the package name, the tool variant and the credential type', async (n) => {
-		const nodes = await n.nodeTypes();
-		const names = nodes.map((t) => t.name);
-		expect(names).toEqual(expect.arrayContaining(['n8n-nodes-voxpria.voxPria', 'n8n-nodes-voxpria.voxPriaTrigger']));
-		const action = nodes.find((t) => t.name === 'n8n-nodes-voxpria.voxPria');
-		expect(action.usableAsTool).toBe(true);
-		// n8n derives an AI-tool variant from every node marked usableAsTool.
-		expect(names).toContain('n8n-nodes-voxpria.voxPriaTool');
+	it8n(
+		'loads both node types under the package name, the tool variant and the credential type',
+		async (n) => {
+			const nodes = await n.nodeTypes();
+			const names = nodes.map((t) => t.name);
+			expect(names).toEqual(
+				expect.arrayContaining(['n8n-nodes-voxpria.voxPria', 'n8n-nodes-voxpria.voxPriaTrigger']),
+			);
+			const action = nodes.find((t) => t.name === 'n8n-nodes-voxpria.voxPria');
+			expect(action.usableAsTool).toBe(true);
+			// n8n derives an AI-tool variant from every node marked usableAsTool.
+			expect(names).toContain('n8n-nodes-voxpria.voxPriaTool');
 
-		const creds = await n.credentialTypes();
-		expect(creds.map((c) => c.name)).toContain('voxPriaApi');
-		expect(n.logText()).not.toMatch(/Failed to load package "n8n-nodes-voxpria"|Skipping package/);
-	});
+			const creds = await n.credentialTypes();
+			expect(creds.map((c) => c.name)).toContain('voxPriaApi');
+			expect(n.logText()).not.toMatch(
+				/Failed to load package "n8n-nodes-voxpria"|Skipping package/,
+			);
+		},
+	);
 
 	it8n("n8n's credential test accepts the right key and names a wrong one", async (n) => {
 		const sb = sandbox!;
@@ -96,7 +103,10 @@ describe('e2e harness: real n8n 2.40.7 with n8n-nodes-voxpria installed', () => 
 		expect(wrong.message).toContain('Invalid API key');
 
 		// Unsaved data (id '') can be tested by the owner too.
-		const unsaved = await n.testCredential({ type: 'voxPriaApi', data: { apiKey: 'agl_sk_wrong', baseUrl: sb.url } });
+		const unsaved = await n.testCredential({
+			type: 'voxPriaApi',
+			data: { apiKey: 'agl_sk_wrong', baseUrl: sb.url },
+		});
 		expect(unsaved.status).toBe('Error');
 
 		// And the public API's test of a stored credential agrees.
@@ -144,7 +154,9 @@ describe('e2e harness: real n8n 2.40.7 with n8n-nodes-voxpria installed', () => 
 		);
 
 	it8n('runs a built-in Webhook workflow over https and records one execution', async (n) => {
-		const wf = await n.createWorkflow(webhookWorkflow('harness probe', 'a8f1f0c2-7f0e-4a53-9d3c-8d3c2c3e9b11'));
+		const wf = await n.createWorkflow(
+			webhookWorkflow('harness probe', 'a8f1f0c2-7f0e-4a53-9d3c-8d3c2c3e9b11'),
+		);
 		probeId = wf.id;
 		await n.activate(wf.id);
 		const status = await n.waitForPublished(wf.id);
@@ -164,7 +176,13 @@ describe('e2e harness: real n8n 2.40.7 with n8n-nodes-voxpria installed', () => 
 		async (n) => {
 			const sb = sandbox!;
 			// VoxPria refuses to register the trigger's webhook, every time.
-			sb.addFault({ method: 'POST', path: '/api/v1/webhooks', count: 100, status: 500, body: { success: false, error: 'boom' } });
+			sb.addFault({
+				method: 'POST',
+				path: '/api/v1/webhooks',
+				count: 100,
+				status: 500,
+				body: { success: false, error: 'boom' },
+			});
 			const wf = await n.createWorkflow({
 				name: 'harness failing trigger',
 				nodes: [
@@ -185,7 +203,9 @@ describe('e2e harness: real n8n 2.40.7 with n8n-nodes-voxpria installed', () => 
 			expect(answer.active).toBe(true); // the API says yes at once; the outcome comes later
 			const failed = await n.waitForActivationFailure(wf.id);
 			expect(failed.status).toBe('failed');
-			expect(failed.triggers).toEqual([expect.objectContaining({ status: 'failed', errorMessage: expect.any(String) })]);
+			expect(failed.triggers).toEqual([
+				expect.objectContaining({ status: 'failed', errorMessage: expect.any(String) }),
+			]);
 			// n8n 2.40.7 calls the trigger's create up to 5 times before giving up.
 			const attempts = (sb.requests() as Array<{ method: string; path: string }>).filter(
 				(r) => r.method === 'POST' && r.path === '/api/v1/webhooks',

@@ -50,7 +50,10 @@ export function ensureBuilt(): void {
 }
 
 /** Sets up n8n's owner (login, API key) and a `voxPriaApi` credential pointing at the sandbox. */
-export async function ownerWithCredential(n8n: N8n, sandbox: Sandbox): Promise<Stack['credential']> {
+export async function ownerWithCredential(
+	n8n: N8n,
+	sandbox: Sandbox,
+): Promise<Stack['credential']> {
 	await n8n.setupOwner();
 	const credential = await n8n.createCredential({
 		name: 'VoxPria sandbox',
@@ -90,7 +93,9 @@ let counter = 0;
 /** A fresh id for a trigger node's webhook, so each workflow gets its own URL. */
 export function newWebhookId(): string {
 	counter++;
-	const hex = `${Date.now().toString(16)}${counter.toString(16).padStart(4, '0')}`.padStart(12, '0').slice(-12);
+	const hex = `${Date.now().toString(16)}${counter.toString(16).padStart(4, '0')}`
+		.padStart(12, '0')
+		.slice(-12);
 	return `0b0e2e00-0000-4000-8000-${hex}`;
 }
 
@@ -147,9 +152,15 @@ export async function activeWorkflow(stack: Stack, workflow: ReturnType<typeof t
 /** The webhooks the sandbox holds for a URL. */
 export async function registrationsFor(stack: Stack, url: string) {
 	const { webhooks } = await stack.sandbox.state();
-	return (webhooks as Array<{ webhookId: string; url: string; events: string[]; active: boolean; secret: string }>).filter(
-		(webhook) => webhook.url === url,
-	);
+	return (
+		webhooks as Array<{
+			webhookId: string;
+			url: string;
+			events: string[];
+			active: boolean;
+			secret: string;
+		}>
+	).filter((webhook) => webhook.url === url);
 }
 
 // --- Executions and workflows started by a built-in Webhook node (trigger and action e2e tests) ---
@@ -201,7 +212,11 @@ export async function waitForExecutions(
 }
 
 /** A workflow started by a built-in Webhook node (POST `path`, answers at once), then `then` in a chain. */
-export function webhookWorkflow(name: string, path: string, then: Array<Record<string, unknown>> = []) {
+export function webhookWorkflow(
+	name: string,
+	path: string,
+	then: Array<Record<string, unknown>> = [],
+) {
 	const start = {
 		id: 'start',
 		name: 'Webhook',
@@ -263,7 +278,11 @@ export async function restartAfterOutage<T>(
 	n8n: N8n,
 	whileDown: () => Promise<T>,
 	{ maxDownMs = 150_000 }: { maxDownMs?: number } = {},
-): Promise<{ result: T; /** port closed until n8n ready again */ downMs: number; restartMs: number }> {
+): Promise<{
+	result: T;
+	/** port closed until n8n ready again */ downMs: number;
+	restartMs: number;
+}> {
 	const { writeFileSync, rmSync } = await import('fs');
 	const net = await import('net');
 	const gate = join(n8n.userFolder, 'voxpria-start-gate');
@@ -293,16 +312,21 @@ if (gate && process.argv.slice(2).includes('start')) {
 		});
 
 	const t0 = Date.now();
-	const restarting = n8n.restart({ env: { NODE_OPTIONS: `--require ${hook}`, VOXPRIA_E2E_START_GATE: gate } });
+	const restarting = n8n.restart({
+		env: { NODE_OPTIONS: `--require ${hook}`, VOXPRIA_E2E_START_GATE: gate },
+	});
 	let restartError: unknown;
 	restarting.catch((error) => {
 		restartError = error;
 	});
 	try {
-		await n8n.waitFor(async () => {
-			if (restartError) throw Object.assign(new Error(String(restartError)), { fatal: true });
-			return !(await portOpen());
-		}, { timeoutMs: 60_000, intervalMs: 100, description: `n8n on port ${n8n.port} to stop` });
+		await n8n.waitFor(
+			async () => {
+				if (restartError) throw Object.assign(new Error(String(restartError)), { fatal: true });
+				return !(await portOpen());
+			},
+			{ timeoutMs: 60_000, intervalMs: 100, description: `n8n on port ${n8n.port} to stop` },
+		);
 		const down = Date.now();
 		const result = await whileDown();
 		rmSync(gate, { force: true });

@@ -36,7 +36,8 @@ const { TRANSCRIPT } = require('../sandbox/server') as { TRANSCRIPT: string };
 
 const TRIGGER = 'VoxPria Trigger';
 const WRONG_KEY = 'agl_sk_e2e_wrong_key_0123456789';
-const KEY_MESSAGE = 'VoxPria rejected the API key (HTTP 401): check the API key in the VoxPria credential; it needs the webhooks scope';
+const KEY_MESSAGE =
+	'VoxPria rejected the API key (HTTP 401): check the API key in the VoxPria credential; it needs the webhooks scope';
 
 /** A transcript with accents, emoji (also a ZWJ sequence) and U+2028, as VoxPria sends them. */
 const UNICODE_TRANSCRIPT = `${TRANSCRIPT}\u2028Client: Gracias, señor Müller 👩‍💻 — 日本語もOK`;
@@ -44,7 +45,8 @@ const UNICODE_TRANSCRIPT = `${TRANSCRIPT}\u2028Client: Gracias, señor Müller �
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let sequence = 0;
-const newCallId = (label: string) => `call_e2e_${label}_${Date.now().toString(36)}${(++sequence).toString(36)}`;
+const newCallId = (label: string) =>
+	`call_e2e_${label}_${Date.now().toString(36)}${(++sequence).toString(36)}`;
 
 /** The callId of the delivery an execution of a trigger workflow ran for. */
 function callIdOf(execution: Execution): string | undefined {
@@ -78,7 +80,10 @@ describe('VoxPria Trigger in a real n8n', () => {
 	}, 60_000);
 
 	/** Activates a trigger workflow and waits until the sandbox holds its registration. */
-	async function liveTrigger(events: string[], options: Record<string, unknown> = {}): Promise<Live> {
+	async function liveTrigger(
+		events: string[],
+		options: Record<string, unknown> = {},
+	): Promise<Live> {
 		const workflow = triggerWorkflow(stack, { events, options });
 		const created = await activeWorkflow(stack, workflow);
 		const url = productionUrl(stack, workflow.nodes[0].webhookId as string);
@@ -97,10 +102,15 @@ describe('VoxPria Trigger in a real n8n', () => {
 
 	/** Executions of `live` until one ran for each of the callIds. */
 	const executionsFor = (live: Live, callIds: string[], timeoutMs = 60_000) =>
-		waitForExecutions(stack, live.id, (list) => callIds.every((callId) => list.some((e) => callIdOf(e) === callId)), {
-			timeoutMs,
-			description: `executions of ${live.id} for ${callIds.join(', ')}`,
-		});
+		waitForExecutions(
+			stack,
+			live.id,
+			(list) => callIds.every((callId) => list.some((e) => callIdOf(e) === callId)),
+			{
+				timeoutMs,
+				description: `executions of ${live.id} for ${callIds.join(', ')}`,
+			},
+		);
 
 	/**
 	 * Lets anything still in flight land (a couple of seconds), then sends one good delivery and
@@ -110,14 +120,21 @@ describe('VoxPria Trigger in a real n8n', () => {
 		await sleep(2_000);
 		const registration = await registrationOf(live);
 		const sentinel = newCallId('sentinel');
-		const { results } = await stack.sandbox.deliver({ webhookId: registration.webhookId, data: { callId: sentinel } });
+		const { results } = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			data: { callId: sentinel },
+		});
 		expect(results[0].status).toBe(200);
 		return executionsFor(live, [sentinel]);
 	}
 
-	const countFor = (executions: Execution[], callId: string) => executions.filter((e) => callIdOf(e) === callId).length;
+	const countFor = (executions: Execution[], callId: string) =>
+		executions.filter((e) => callIdOf(e) === callId).length;
 	const countAnswers = (answers: string[]) =>
-		answers.reduce<Record<string, number>>((counts, answer) => ({ ...counts, [answer]: (counts[answer] ?? 0) + 1 }), {});
+		answers.reduce<Record<string, number>>(
+			(counts, answer) => ({ ...counts, [answer]: (counts[answer] ?? 0) + 1 }),
+			{},
+		);
 
 	it('1. activation registers exactly one webhook, with n8n’s production URL and the selected events', async () => {
 		const workflow = triggerWorkflow(stack, { events: ['call.failed', 'call.completed'] });
@@ -126,7 +143,10 @@ describe('VoxPria Trigger in a real n8n', () => {
 		expect(url).toMatch(/^https:\/\/localhost:\d+\/webhook\/[0-9a-f-]+\/webhook$/);
 		const registered = await registrationsFor(stack, url);
 		expect(registered).toHaveLength(1);
-		expect(registered[0]).toMatchObject({ events: ['call.completed', 'call.failed'], active: true });
+		expect(registered[0]).toMatchObject({
+			events: ['call.completed', 'call.failed'],
+			active: true,
+		});
 	}, 120_000);
 
 	/** The workflow cases 2 to 6 deliver to: call.completed only. */
@@ -181,23 +201,37 @@ describe('VoxPria Trigger in a real n8n', () => {
 		const forgedId = newCallId('forged');
 		const unsignedId = newCallId('unsigned');
 
-		const forged = await stack.sandbox.deliver({ webhookId: registration.webhookId, signature: 'forged', data: { callId: forgedId } });
+		const forged = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			signature: 'forged',
+			data: { callId: forgedId },
+		});
 		expect(forged.results[0].status).toBe(401);
 		expect(JSON.parse(forged.results[0].body).error).toMatch(/^Invalid signature/);
 
-		const unsigned = await stack.sandbox.deliver({ webhookId: registration.webhookId, signature: 'missing', data: { callId: unsignedId } });
+		const unsigned = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			signature: 'missing',
+			data: { callId: unsignedId },
+		});
 		expect(unsigned.results[0].status).toBe(401);
 		expect(JSON.parse(unsigned.results[0].body).error).toMatch(/^Invalid signature/);
 
 		// Signed with the right secret, but the body was changed on the way (duration 127 → 1).
-		const original = JSON.stringify({ event: 'call.completed', timestamp: new Date().toISOString(), data: { callId: forgedId, duration: 127 } });
+		const original = JSON.stringify({
+			event: 'call.completed',
+			timestamp: new Date().toISOString(),
+			data: { callId: forgedId, duration: 127 },
+		});
 		const tampered = await stack.sandbox.deliver({
 			webhookId: registration.webhookId,
 			body: original.replace('"duration":127', '"duration":1'),
 			signature: sign(registration.secret, original),
 		});
 		expect(tampered.results[0].status).toBe(401);
-		expect(JSON.parse(tampered.results[0].body).error).toBe('Invalid signature: signature does not match the body');
+		expect(JSON.parse(tampered.results[0].body).error).toBe(
+			'Invalid signature: signature does not match the body',
+		);
 
 		const after = await settledExecutions(main);
 		expect(after).toHaveLength(before + 1); // the sentinel only
@@ -207,7 +241,8 @@ describe('VoxPria Trigger in a real n8n', () => {
 
 	const DUPLICATE = JSON.stringify({ received: true, duplicate: true });
 	/** The trigger's answer to a copy of a delivery it has not finished recording (VoxPria retries it). */
-	const IN_PROGRESS = /^\{"error":"duplicate in progress: a copy of this delivery is still being recorded; retry later"\}$/;
+	const IN_PROGRESS =
+		/^\{"error":"duplicate in progress: a copy of this delivery is still being recorded; retry later"\}$/;
 	type Attempt = { status: number | null; body: string; retryAfter?: string };
 	const answerOf = (a: Attempt) => `${a.status} ${a.body}`;
 
@@ -248,7 +283,8 @@ describe('VoxPria Trigger in a real n8n', () => {
 		for (const copy of copies) {
 			// Retried until a 2xx, which is the last attempt; a copy that was not accepted ends duplicate.
 			expect(copy[copy.length - 1].status).toBe(200);
-			if (answerOf(copy[copy.length - 1]) !== '200 ') expect(copy[copy.length - 1].body).toBe(DUPLICATE);
+			if (answerOf(copy[copy.length - 1]) !== '200 ')
+				expect(copy[copy.length - 1].body).toBe(DUPLICATE);
 		}
 		return copies.map((copy) => answerOf(copy[0]));
 	}
@@ -256,7 +292,11 @@ describe('VoxPria Trigger in a real n8n', () => {
 	it('4. a duplicate starts one execution; of 10 concurrent copies one runs, the rest are duplicates (a copy still being recorded gets 409 first)', async () => {
 		const registration = await registrationOf(main);
 		const twiceId = newCallId('twice');
-		const twice = await stack.sandbox.deliver({ webhookId: registration.webhookId, data: { callId: twiceId }, copies: 2 });
+		const twice = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			data: { callId: twiceId },
+			copies: 2,
+		});
 		expect(twice.results.map((r) => r.status)).toEqual([200, 200]);
 		expect(twice.results.map((r) => r.body)).toEqual(['', DUPLICATE]);
 
@@ -272,7 +312,11 @@ describe('VoxPria Trigger in a real n8n', () => {
 		// recorded (200 duplicate) or still being recorded (409 with Retry-After: 5).
 		const first = ten.results.map((r) => `${r.status} ${r.status === 409 ? r.retryAfter : r.body}`);
 		expect(first.filter((answer) => answer === '200 ')).toHaveLength(1);
-		expect(first.filter((answer) => answer !== '200 ' && answer !== `200 ${DUPLICATE}` && answer !== '409 5')).toEqual([]);
+		expect(
+			first.filter(
+				(answer) => answer !== '200 ' && answer !== `200 ${DUPLICATE}` && answer !== '409 5',
+			),
+		).toEqual([]);
 		const answers = await expectOneAcceptedRestDuplicates(ten.results.map((r) => r.deliveryId));
 		console.log(`10 concurrent copies, first answers: ${JSON.stringify(countAnswers(answers))}`);
 
@@ -290,7 +334,9 @@ describe('VoxPria Trigger in a real n8n', () => {
 		const big = await liveTrigger(['call.completed']);
 		const registration = await registrationOf(big);
 		const callId = newCallId('pending');
-		const transcript = `${UNICODE_TRANSCRIPT}\n`.repeat(Math.ceil((6 * 1024 * 1024) / Buffer.byteLength(UNICODE_TRANSCRIPT)));
+		const transcript = `${UNICODE_TRANSCRIPT}\n`.repeat(
+			Math.ceil((6 * 1024 * 1024) / Buffer.byteLength(UNICODE_TRANSCRIPT)),
+		);
 		const pair = await stack.sandbox.deliver({
 			webhookId: registration.webhookId,
 			data: { callId, status: 'completed', transcript },
@@ -298,12 +344,18 @@ describe('VoxPria Trigger in a real n8n', () => {
 			concurrent: true,
 			retry: true,
 		});
-		const first = pair.results.map((r) => `${r.status} ${r.status === 409 ? `Retry-After: ${r.retryAfter}` : r.body}`);
-		console.log(`two simultaneous copies of a 6 MB delivery, first answers: ${JSON.stringify(first)} in ${pair.results.map((r) => r.ms).join(', ')} ms`);
+		const first = pair.results.map(
+			(r) => `${r.status} ${r.status === 409 ? `Retry-After: ${r.retryAfter}` : r.body}`,
+		);
+		console.log(
+			`two simultaneous copies of a 6 MB delivery, first answers: ${JSON.stringify(first)} in ${pair.results.map((r) => r.ms).join(', ')} ms`,
+		);
 		expect(first.sort()).toEqual(['200 ', '409 Retry-After: 5']);
 		await expectOneAcceptedRestDuplicates(pair.results.map((r) => r.deliveryId));
 
-		const executions = await waitForExecutions(stack, big.id, (list) => list.length >= 1, { timeoutMs: 90_000 });
+		const executions = await waitForExecutions(stack, big.id, (list) => list.length >= 1, {
+			timeoutMs: 90_000,
+		});
 		await sleep(3_000);
 		const all = (await stack.n8n.executions({ workflowId: big.id })) as Execution[];
 		expect(all).toHaveLength(1);
@@ -317,9 +369,16 @@ describe('VoxPria Trigger in a real n8n', () => {
 		const registration = await registrationOf(main);
 		const before = (await stack.n8n.executions({ workflowId: main.id })).length;
 		const callId = newCallId('unselected');
-		const { results } = await stack.sandbox.deliver({ webhookId: registration.webhookId, event: 'call.failed', data: { callId } });
+		const { results } = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			event: 'call.failed',
+			data: { callId },
+		});
 		expect(results[0].status).toBe(200);
-		expect(JSON.parse(results[0].body)).toEqual({ received: true, ignored: 'event call.failed is not selected' });
+		expect(JSON.parse(results[0].body)).toEqual({
+			received: true,
+			ignored: 'event call.failed is not selected',
+		});
 
 		const after = await settledExecutions(main);
 		expect(after).toHaveLength(before + 1); // the sentinel only
@@ -336,7 +395,11 @@ describe('VoxPria Trigger in a real n8n', () => {
 			'X-Api-Key': 'e2e-api-key-58d2c1',
 		};
 		const callId = newCallId('headers');
-		const payload = { event: 'call.completed', timestamp: new Date().toISOString(), data: { callId, status: 'completed' } };
+		const payload = {
+			event: 'call.completed',
+			timestamp: new Date().toISOString(),
+			data: { callId, status: 'completed' },
+		};
 		const sent = await stack.sandbox.deliver({
 			webhookId: registration.webhookId,
 			payload,
@@ -353,12 +416,19 @@ describe('VoxPria Trigger in a real n8n', () => {
 			headers: { source: 'crm', 'x-voxpria-signature': 'part of the body, not a header' },
 			data: { callId: ownId, status: 'completed' },
 		};
-		const ownSent = await stack.sandbox.deliver({ webhookId: registration.webhookId, payload: own, headers: secretHeaders });
+		const ownSent = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			payload: own,
+			headers: secretHeaders,
+		});
 		expect(ownSent.results[0].status).toBe(200);
 		const ownSignature = sign(registration.secret, JSON.stringify(own));
 
 		const executions = await executionsFor(live, [callId, ownId]);
-		const [output] = nodeOutput(executions.find((e) => callIdOf(e) === callId) as Execution, TRIGGER);
+		const [output] = nodeOutput(
+			executions.find((e) => callIdOf(e) === callId) as Execution,
+			TRIGGER,
+		);
 		const { headers, ...rest } = output;
 		expect(rest).toEqual(payload);
 		expect(headers).toMatchObject({
@@ -372,7 +442,10 @@ describe('VoxPria Trigger in a real n8n', () => {
 			'user-agent': 'VoxPria-Webhooks/1.0 (sandbox)',
 		});
 
-		const [ownOutput] = nodeOutput(executions.find((e) => callIdOf(e) === ownId) as Execution, TRIGGER);
+		const [ownOutput] = nodeOutput(
+			executions.find((e) => callIdOf(e) === ownId) as Execution,
+			TRIGGER,
+		);
 		const { requestHeaders, ...ownRest } = ownOutput;
 		expect(ownRest).toEqual(own); // its "headers" field exactly as sent
 		expect(requestHeaders).toMatchObject({
@@ -385,7 +458,14 @@ describe('VoxPria Trigger in a real n8n', () => {
 		// Nowhere in the execution data: the signatures (with the body, a ready-made replay) and the
 		// values of the other redacted headers.
 		const data = JSON.stringify(executions);
-		const needles = [signature.slice(7), ownSignature.slice(7), 'e2e-proxy-token-4f1c2a', 'ZTJlLXByb3h5OmUyZS1wYXNzd29yZA==', 'e2e-cookie-9b7d3e', 'e2e-api-key-58d2c1'];
+		const needles = [
+			signature.slice(7),
+			ownSignature.slice(7),
+			'e2e-proxy-token-4f1c2a',
+			'ZTJlLXByb3h5OmUyZS1wYXNzd29yZA==',
+			'e2e-cookie-9b7d3e',
+			'e2e-api-key-58d2c1',
+		];
 		expect(needles.filter((needle) => data.includes(needle))).toEqual([]);
 		expect(data).toContain('e2e-request-1'); // the check can see headers that were kept
 
@@ -403,7 +483,10 @@ describe('VoxPria Trigger in a real n8n', () => {
 			binary: { data: 'not binary data' },
 			data: { callId: jsonId, status: 'completed' },
 		};
-		const first = await stack.sandbox.deliver({ webhookId: registration.webhookId, payload: withJson });
+		const first = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			payload: withJson,
+		});
 		expect(`${first.results[0].status} ${first.results[0].body}`).toBe('200 ');
 
 		// n8n decodes the body with the content type's charset, which is not signed: the output must
@@ -415,11 +498,18 @@ describe('VoxPria Trigger in a real n8n', () => {
 			headers: { 'Content-Type': 'application/json; charset=latin1' },
 		});
 		expect(`${latin.results[0].status} ${latin.results[0].body}`).toBe('200 ');
-		const latinSent = JSON.parse(stack.sandbox.deliveries().find((d) => d.id === latin.results[0].deliveryId)?.body ?? '{}');
+		const latinSent = JSON.parse(
+			stack.sandbox.deliveries().find((d) => d.id === latin.results[0].deliveryId)?.body ?? '{}',
+		);
 
 		const executions = await executionsFor(main, [jsonId, latinId]);
-		expect(nodeOutput(executions.find((e) => callIdOf(e) === jsonId) as Execution, TRIGGER)).toEqual([withJson]);
-		const latinOutput = nodeOutput(executions.find((e) => callIdOf(e) === latinId) as Execution, TRIGGER);
+		expect(
+			nodeOutput(executions.find((e) => callIdOf(e) === jsonId) as Execution, TRIGGER),
+		).toEqual([withJson]);
+		const latinOutput = nodeOutput(
+			executions.find((e) => callIdOf(e) === latinId) as Execution,
+			TRIGGER,
+		);
 		expect(latinOutput).toEqual([latinSent]);
 		expect(latinOutput[0].data.transcript).toBe(UNICODE_TRANSCRIPT);
 	}, 120_000);
@@ -455,11 +545,15 @@ describe('VoxPria Trigger in a real n8n', () => {
 			for (let cycle = 1; cycle <= 5; cycle++) {
 				await stack.n8n.activate(created.id);
 				await stack.n8n.waitForPublished(created.id);
-				await stack.n8n.waitFor(async () => (await count()) === 1, { description: `cycle ${cycle}: one registration` });
+				await stack.n8n.waitFor(async () => (await count()) === 1, {
+					description: `cycle ${cycle}: one registration`,
+				});
 				expect(await count()).toBe(1);
 				await stack.n8n.deactivate(created.id);
 				await stack.n8n.waitForUnpublished(created.id);
-				await stack.n8n.waitFor(async () => (await count()) === 0, { description: `cycle ${cycle}: no registration` });
+				await stack.n8n.waitFor(async () => (await count()) === 0, {
+					description: `cycle ${cycle}: no registration`,
+				});
 			}
 		} finally {
 			clearInterval(sampler);
@@ -489,10 +583,16 @@ describe('VoxPria Trigger in a real n8n', () => {
 	it('6b. rapid activate/deactivate calls, without waiting, settle on what was asked last, with at most one registration', async () => {
 		const workflow = triggerWorkflow(stack, { events: ['call.completed'] });
 		const created = await stack.n8n.createWorkflow(workflow);
-		const live: Live = { id: created.id, url: productionUrl(stack, workflow.nodes[0].webhookId as string) };
+		const live: Live = {
+			id: created.id,
+			url: productionUrl(stack, workflow.nodes[0].webhookId as string),
+		};
 		const count = async () => (await registrationsFor(stack, live.url)).length;
 		let maxSeen = 0;
-		const sampler = setInterval(() => void count().then((n) => (maxSeen = Math.max(maxSeen, n))), 5);
+		const sampler = setInterval(
+			() => void count().then((n) => (maxSeen = Math.max(maxSeen, n))),
+			5,
+		);
 		// The public API accepts either call in any state (n8n queues the publication work).
 		const call = (action: 'activate' | 'deactivate') =>
 			stack.n8n.api('POST', `/workflows/${created.id}/${action}`, undefined, [200]);
@@ -502,7 +602,9 @@ describe('VoxPria Trigger in a real n8n', () => {
 				await call('deactivate');
 			}
 			await stack.n8n.waitForUnpublished(created.id);
-			await stack.n8n.waitFor(async () => (await count()) === 0, { description: 'no registration after rapid cycles' });
+			await stack.n8n.waitFor(async () => (await count()) === 0, {
+				description: 'no registration after rapid cycles',
+			});
 			await sleep(3_000); // nothing queued turns up later
 			expect(await count()).toBe(0);
 
@@ -512,7 +614,9 @@ describe('VoxPria Trigger in a real n8n', () => {
 			}
 			await call('activate');
 			await stack.n8n.waitForPublished(created.id);
-			await stack.n8n.waitFor(async () => (await count()) === 1, { description: 'one registration, ending active' });
+			await stack.n8n.waitFor(async () => (await count()) === 1, {
+				description: 'one registration, ending active',
+			});
 			await sleep(3_000);
 			expect(await count()).toBe(1);
 		} finally {
@@ -523,13 +627,18 @@ describe('VoxPria Trigger in a real n8n', () => {
 		// The registration that survived is the one whose secret the node holds.
 		await recordSecrets();
 		const callId = newCallId('rapid');
-		const { results } = await stack.sandbox.deliver({ webhookId: (await registrationOf(live)).webhookId, data: { callId } });
+		const { results } = await stack.sandbox.deliver({
+			webhookId: (await registrationOf(live)).webhookId,
+			data: { callId },
+		});
 		expect(results[0].status).toBe(200);
 		await executionsFor(live, [callId]);
 
 		await stack.n8n.deactivate(created.id);
 		await stack.n8n.waitForUnpublished(created.id);
-		await stack.n8n.waitFor(async () => (await count()) === 0, { description: 'no registration at the end' });
+		await stack.n8n.waitFor(async () => (await count()) === 0, {
+			description: 'no registration at the end',
+		});
 	}, 180_000);
 
 	it('8. a wrong API key fails activation with a clear message, and nothing is registered', async () => {
@@ -539,7 +648,9 @@ describe('VoxPria Trigger in a real n8n', () => {
 			data: { apiKey: WRONG_KEY, baseUrl: stack.sandbox.url },
 		});
 		const workflow = triggerWorkflow(stack, { events: ['call.completed'] });
-		(workflow.nodes[0] as { credentials: unknown }).credentials = { voxPriaApi: { id: wrong.id, name: wrong.name } };
+		(workflow.nodes[0] as { credentials: unknown }).credentials = {
+			voxPriaApi: { id: wrong.id, name: wrong.name },
+		};
 		const url = productionUrl(stack, workflow.nodes[0].webhookId as string);
 		stack.sandbox.clearRequests();
 
@@ -547,10 +658,14 @@ describe('VoxPria Trigger in a real n8n', () => {
 		await stack.n8n.activate(created.id);
 		const failed = await stack.n8n.waitForActivationFailure(created.id);
 		expect(failed.status).toBe('failed');
-		expect(failed.triggers).toEqual([expect.objectContaining({ status: 'failed', errorMessage: KEY_MESSAGE })]);
+		expect(failed.triggers).toEqual([
+			expect.objectContaining({ status: 'failed', errorMessage: KEY_MESSAGE }),
+		]);
 
 		expect(await registrationsFor(stack, url)).toEqual([]);
-		const calls = (await stack.sandbox.requests()).filter((r) => r.path.startsWith('/api/v1/webhooks'));
+		const calls = (await stack.sandbox.requests()).filter((r) =>
+			r.path.startsWith('/api/v1/webhooks'),
+		);
 		expect(calls.length).toBeGreaterThan(0);
 		for (const call of calls) {
 			expect(call.headers.authorization).toBe(`Bearer ${WRONG_KEY}`);
@@ -587,10 +702,17 @@ describe('VoxPria Trigger in a real n8n', () => {
 		const res = await postToWebhook(stack, path, { lead: 'Ana' });
 		expect(res.status).toBe(200);
 
-		const [run] = await waitForExecutions(stack, starter.id, (list) => list.length >= 1, { timeoutMs: 90_000 });
+		const [run] = await waitForExecutions(stack, starter.id, (list) => list.length >= 1, {
+			timeoutMs: 90_000,
+		});
 		expect(run.status).toBe('success');
 		const [call] = nodeOutput(run, 'VoxPria');
-		expect(call).toMatchObject({ status: 'completed', agentId: 'agt_sales', toNumber: '+14155550100', duration: 127 });
+		expect(call).toMatchObject({
+			status: 'completed',
+			agentId: 'agt_sales',
+			toNumber: '+14155550100',
+			duration: 127,
+		});
 		expect(call.callId).toMatch(/^call_/);
 
 		const events = (list: Execution[]) =>
@@ -598,13 +720,23 @@ describe('VoxPria Trigger in a real n8n', () => {
 				.filter((e) => callIdOf(e) === call.callId)
 				.map((e) => nodeOutput(e, TRIGGER)[0])
 				.sort((a, b) => String(a.event).localeCompare(String(b.event)));
-		const list = await waitForExecutions(stack, trigger.id, (l) => events(l).length >= 2, { timeoutMs: 60_000 });
+		const list = await waitForExecutions(stack, trigger.id, (l) => events(l).length >= 2, {
+			timeoutMs: 60_000,
+		});
 		const [completed, started] = events(list);
 		expect(completed).toMatchObject({
 			event: 'call.completed',
-			data: { callId: call.callId, status: 'completed', transcript: call.transcript, recording: call.recording },
+			data: {
+				callId: call.callId,
+				status: 'completed',
+				transcript: call.transcript,
+				recording: call.recording,
+			},
 		});
-		expect(started).toMatchObject({ event: 'call.started', data: { callId: call.callId, status: 'in_progress' } });
+		expect(started).toMatchObject({
+			event: 'call.started',
+			data: { callId: call.callId, status: 'in_progress' },
+		});
 		for (const execution of list) expect(execution.status).toBe('success');
 
 		// Each event once: VoxPria got a 200 the first time, so nothing was retried or repeated.
@@ -625,17 +757,22 @@ describe('VoxPria Trigger in a real n8n', () => {
 	async function deleteAtVoxPria(live: Live) {
 		const registration = await registrationOf(live);
 		secrets.add(registration.secret);
-		const res = await stack.n8n.request(`${stack.sandbox.url}/api/v1/webhooks/${registration.webhookId}`, {
-			method: 'DELETE',
-			headers: { authorization: `Bearer ${stack.sandbox.apiKey}` },
-		});
+		const res = await stack.n8n.request(
+			`${stack.sandbox.url}/api/v1/webhooks/${registration.webhookId}`,
+			{
+				method: 'DELETE',
+				headers: { authorization: `Bearer ${stack.sandbox.apiKey}` },
+			},
+		);
 		expect(res.status).toBe(200);
 		expect(await registrationsFor(stack, live.url)).toEqual([]);
 		return registration;
 	}
 
 	const webhookCallsSince = async (mark: number) =>
-		(await stack.sandbox.requests()).slice(mark).filter((r) => r.path.startsWith('/api/v1/webhooks'));
+		(await stack.sandbox.requests())
+			.slice(mark)
+			.filter((r) => r.path.startsWith('/api/v1/webhooks'));
 
 	it('7a. registration deleted at VoxPria, n8n restarted with default settings: n8n does not register again (deactivate/activate does)', async () => {
 		healing = await liveTrigger(['call.completed']);
@@ -652,7 +789,11 @@ describe('VoxPria Trigger in a real n8n', () => {
 		// n8n still serves the URL from its database, with the node's stored (now orphaned) secret:
 		// the workflow looks fine in n8n, but VoxPria has nothing to deliver to it.
 		const stale = newCallId('stale');
-		const res = await stack.sandbox.deliver({ url: healing.url, secret: old.secret, data: { callId: stale } });
+		const res = await stack.sandbox.deliver({
+			url: healing.url,
+			secret: old.secret,
+			data: { callId: stale },
+		});
 		expect(res.results[0].status).toBe(200);
 		await executionsFor(healing, [stale]);
 
@@ -701,7 +842,11 @@ describe('VoxPria Trigger in a real n8n', () => {
 
 		// ...and the deleted registration's secret no longer does.
 		const staleId = newCallId('old-secret');
-		const stale = await stack.sandbox.deliver({ url: healing.url, secret: old.secret, data: { callId: staleId } });
+		const stale = await stack.sandbox.deliver({
+			url: healing.url,
+			secret: old.secret,
+			data: { callId: staleId },
+		});
 		expect(stale.results[0].status).toBe(401);
 		expect(countFor(await settledExecutions(healing), staleId)).toBe(0);
 	}, 240_000);

@@ -12,12 +12,7 @@ import { join } from 'path';
 process.env.N8N_USER_FOLDER ??= mkdtempSync(join(tmpdir(), 'voxpria-n8n-'));
 
 import type { Request, Response } from 'express';
-import {
-	ExecuteContext,
-	HookContext,
-	RoutingNode,
-	WebhookContext,
-} from 'n8n-core';
+import { ExecuteContext, HookContext, RoutingNode, WebhookContext } from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentials,
@@ -57,7 +52,12 @@ export const nodeTypes: INodeTypes = {
 
 const credentialType = new VoxPriaApi();
 
-function resolve(value: string, credentials: ICredentialDataDecryptedObject, workflow: WorkflowType, node: INode) {
+function resolve(
+	value: string,
+	credentials: ICredentialDataDecryptedObject,
+	workflow: WorkflowType,
+	node: INode,
+) {
 	if (!isExpression(value)) return value;
 	const resolved = workflow.expression.getSimpleParameterValue(
 		node,
@@ -87,7 +87,12 @@ function credentialsHelper(data: ICredentialDataDecryptedObject): ICredentialsHe
 			for (const [outerKey, entries] of Object.entries(properties)) {
 				const target = ((options as unknown as IDataObject)[outerKey] ??= {}) as IDataObject;
 				for (const [key, value] of Object.entries(entries as IDataObject)) {
-					target[resolve(key, credentials, workflow!, node!)] = resolve(String(value), credentials, workflow!, node!);
+					target[resolve(key, credentials, workflow!, node!)] = resolve(
+						String(value),
+						credentials,
+						workflow!,
+						node!,
+					);
 				}
 			}
 			return options;
@@ -214,7 +219,14 @@ export function hookContext(
 	const { node, workflow } = nodeInWorkflow(TRIGGER_TYPE, setup);
 	// The editor's "Listen for test event" runs the lifecycle in manual mode for the test URL.
 	const data = webhookData(workflow, node, mode === 'manual');
-	const context = new HookContext(workflow, node, makeAdditionalData(setup), mode, activation, data);
+	const context = new HookContext(
+		workflow,
+		node,
+		makeAdditionalData(setup),
+		mode,
+		activation,
+		data,
+	);
 	return { context, workflow, node };
 }
 
@@ -308,7 +320,12 @@ export async function testCredential(credentials: ICredentialDataDecryptedObject
 		parameters: {},
 		credentials: { voxPriaApi: { id: 'cred-1', name: 'VoxPria account' } },
 	};
-	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: tempTypes });
+	const workflow = new Workflow({
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: tempTypes,
+	});
 	// As n8n's CredentialsTester builds it: no items, one empty item at the input, no execute data.
 	const context = executeContext(
 		workflow,
@@ -331,10 +348,14 @@ export async function testCredential(credentials: ICredentialDataDecryptedObject
 	try {
 		response = (await routingNode.runNode()) as INodeExecutionData[][] | null | undefined;
 	} catch (error) {
-		const cause = (error as { cause?: { code?: string; response?: { status: number; statusText: string } } }).cause;
+		const cause = (
+			error as { cause?: { code?: string; response?: { status: number; statusText: string } } }
+		).cause;
 		if (cause?.response) {
 			const rule = rules.find(
-				(candidate) => candidate.type === 'responseCode' && candidate.properties.value === cause.response!.status,
+				(candidate) =>
+					candidate.type === 'responseCode' &&
+					candidate.properties.value === cause.response!.status,
 			);
 			if (rule) return { status: 'Error', message: (rule.properties as IDataObject).message };
 			return {
@@ -351,14 +372,21 @@ export async function testCredential(credentials: ICredentialDataDecryptedObject
 		// lodash's get(json, key), for the dotted keys a rule uses.
 		const value = rule.properties.key
 			.split('.')
-			.reduce<unknown>((at, part) => (at === null || at === undefined ? undefined : (at as IDataObject)[part]), json);
-		if (value === rule.properties.value) return { status: 'Error', message: rule.properties.message };
+			.reduce<unknown>(
+				(at, part) => (at === null || at === undefined ? undefined : (at as IDataObject)[part]),
+				json,
+			);
+		if (value === rule.properties.value)
+			return { status: 'Error', message: rule.properties.message };
 	}
 	return { status: 'OK', message: 'Connection successful!' };
 }
 
 /** A credential expression (such as the test request's `baseURL`) resolved as n8n resolves it. */
-export function resolveCredentialExpression(value: string, credentials: ICredentialDataDecryptedObject): string {
+export function resolveCredentialExpression(
+	value: string,
+	credentials: ICredentialDataDecryptedObject,
+): string {
 	const { node, workflow } = nodeInWorkflow(ACTION_TYPE, { credentials });
 	return resolve(value, credentials, workflow, node);
 }

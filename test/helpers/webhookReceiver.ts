@@ -81,7 +81,9 @@ function n8nBodyParser(req: Request, res: Response, next: NextFunction) {
 		const charset = /charset=([^;]+)/i.exec(params.join(';'))?.[1]?.trim() ?? 'utf-8';
 		if (raw.length && type.trim() === 'application/json') {
 			try {
-				req.body = jsonParse(raw.toString(charset === 'latin1' || charset === 'iso-8859-1' ? 'latin1' : 'utf8'));
+				req.body = jsonParse(
+					raw.toString(charset === 'latin1' || charset === 'iso-8859-1' ? 'latin1' : 'utf8'),
+				);
 			} catch {
 				res.status(422).json({ message: 'Failed to parse request body' });
 				return;
@@ -116,7 +118,13 @@ export async function startReceiver(options: {
 				return;
 			}
 			// establishContextForPersistence: a second Workflow around the same static data.
-			new Workflow({ nodes: [], connections: {}, active: true, nodeTypes: options.loadHarness().nodeTypes, staticData });
+			new Workflow({
+				nodes: [],
+				connections: {},
+				active: true,
+				nodeTypes: options.loadHarness().nodeTypes,
+				staticData,
+			});
 			// Writing the execution: at least one turn of the event loop (a database round trip).
 			await new Promise((resolve) => setTimeout(resolve, Math.max(1, control.recordDelayMs)));
 			if (control.failNextRecordings > 0) {

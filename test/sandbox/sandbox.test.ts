@@ -84,7 +84,9 @@ async function startReceiver(
 			}, options.delayMs ?? 0);
 		});
 	};
-	const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
+	const server = options.tls
+		? https.createServer(options.tls, handler)
+		: http.createServer(handler);
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	cleanups.push(() => closeServer(server));
 	const { port } = server.address() as AddressInfo;
@@ -92,7 +94,11 @@ async function startReceiver(
 		url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/hook`,
 		hits,
 		async waitFor(count, timeoutMs = 3000) {
-			await until(() => hits.length >= count, `${count} deliveries (got ${hits.length})`, timeoutMs);
+			await until(
+				() => hits.length >= count,
+				`${count} deliveries (got ${hits.length})`,
+				timeoutMs,
+			);
 			return hits;
 		},
 	};
@@ -174,7 +180,9 @@ describe('auth, errors and the request log', () => {
 			Authorization: 'Bearer agl_sk_wrong',
 		});
 		expect(wrongBearer.status).toBe(401);
-		const wrongHeader = await request(sb, 'GET', '/api/v1/credits', undefined, { 'X-API-Key': 'nope' });
+		const wrongHeader = await request(sb, 'GET', '/api/v1/credits', undefined, {
+			'X-API-Key': 'nope',
+		});
 		expect(wrongHeader.status).toBe(401);
 
 		const bearer = await request(sb, 'GET', '/api/v1/credits', undefined, {
@@ -325,9 +333,18 @@ describe('calls and signed deliveries', () => {
 	test('a call steps through its statuses and emits signed call events', async () => {
 		const receiver = await startReceiver();
 		const bystander = await startReceiver();
-		const hook = await createWebhook(sb, receiver.url, ['call.started', 'call.completed', 'call.failed']);
+		const hook = await createWebhook(sb, receiver.url, [
+			'call.started',
+			'call.completed',
+			'call.failed',
+		]);
 		await createWebhook(sb, bystander.url, ['campaign.finished']);
-		await createWebhook(sb, bystander.url, ['call.started', 'call.completed', 'call.failed'], false);
+		await createWebhook(
+			sb,
+			bystander.url,
+			['call.started', 'call.completed', 'call.failed'],
+			false,
+		);
 
 		const numbers = ['+14155551234', '+14155550001', '+14155550002', '+14155550003'];
 		const created = [];
@@ -417,13 +434,25 @@ describe('calls and signed deliveries', () => {
 	});
 
 	test('call validation: strict E.164, known agent, known call', async () => {
-		for (const toNumber of ['4155551234', '+04155551234', '+1 415 555 1234', '+123456', '+1234567890123456', 12345]) {
+		for (const toNumber of [
+			'4155551234',
+			'+04155551234',
+			'+1 415 555 1234',
+			'+123456',
+			'+1234567890123456',
+			12345,
+		]) {
 			const answer = await api(sb, 'POST', '/calls', { agentId: 'agt_sales', toNumber });
 			expect([toNumber, answer.status]).toEqual([toNumber, 400]);
 		}
-		expect((await api(sb, 'POST', '/calls', { agentId: 'agt_sales', toNumber: '+1234567' })).status).toBe(201);
+		expect(
+			(await api(sb, 'POST', '/calls', { agentId: 'agt_sales', toNumber: '+1234567' })).status,
+		).toBe(201);
 		expect((await api(sb, 'POST', '/calls', { toNumber: '+14155551234' })).status).toBe(400);
-		const unknown = await api(sb, 'POST', '/calls', { agentId: 'agt_nope', toNumber: '+14155551234' });
+		const unknown = await api(sb, 'POST', '/calls', {
+			agentId: 'agt_nope',
+			toNumber: '+14155551234',
+		});
 		expect(unknown.status).toBe(404);
 		expect(unknown.json.error).toBe('Agent not found');
 		expect((await api(sb, 'GET', '/calls/call_nope')).status).toBe(404);
@@ -434,7 +463,10 @@ describe('retries', () => {
 	test('a receiver answering 500 twice then 200 gets the same signed bytes until it succeeds', async () => {
 		const receiver = await startReceiver({ statuses: [500, 500, 200] });
 		const hook = await createWebhook(sb, receiver.url, ['campaign.finished']);
-		const { deliveries } = await sb.emit({ event: 'campaign.finished', data: { campaignId: 'cmp_1' } });
+		const { deliveries } = await sb.emit({
+			event: 'campaign.finished',
+			data: { campaignId: 'cmp_1' },
+		});
 		expect(deliveries).toHaveLength(1);
 
 		const hits = await receiver.waitFor(3);
@@ -521,8 +553,21 @@ describe('HTTPS receivers', () => {
 		const certFile = path.join(dir, 'cert.pem');
 		execFileSync(
 			'openssl',
-			['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1',
-				'-keyout', keyFile, '-out', certFile],
+			[
+				'req',
+				'-x509',
+				'-newkey',
+				'rsa:2048',
+				'-nodes',
+				'-subj',
+				'/CN=localhost',
+				'-days',
+				'1',
+				'-keyout',
+				keyFile,
+				'-out',
+				certFile,
+			],
 			{ stdio: 'ignore' },
 		);
 		tls = { key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) };
@@ -548,7 +593,12 @@ describe('admin deliver', () => {
 
 		const valid = await sb.deliver({ webhookId: hook.webhookId });
 		expect(valid.results).toEqual([
-			{ deliveryId: expect.stringMatching(/^dlv_/), status: 200, body: 'answer 1', ms: expect.any(Number) },
+			{
+				deliveryId: expect.stringMatching(/^dlv_/),
+				status: 200,
+				body: 'answer 1',
+				ms: expect.any(Number),
+			},
 		]);
 		await sb.deliver({ webhookId: hook.webhookId, signature: 'forged' });
 		await sb.deliver({ webhookId: hook.webhookId, signature: 'missing' });
@@ -567,9 +617,20 @@ describe('admin deliver', () => {
 	test('pretty form is signed over the compact form; body, payload and headers override', async () => {
 		const receiver = await startReceiver();
 		const secret = 'whsec_0123456789abcdef0123456789abcdef';
-		await sb.deliver({ url: receiver.url, secret, form: 'pretty', event: 'call.failed', data: { callId: 'c1' } });
+		await sb.deliver({
+			url: receiver.url,
+			secret,
+			form: 'pretty',
+			event: 'call.failed',
+			data: { callId: 'c1' },
+		});
 		await sb.deliver({ url: receiver.url, secret, body: 'not json at all' });
-		await sb.deliver({ url: receiver.url, secret, payload: { hello: 'wörld' }, headers: { 'X-Extra': 'yes' } });
+		await sb.deliver({
+			url: receiver.url,
+			secret,
+			payload: { hello: 'wörld' },
+			headers: { 'X-Extra': 'yes' },
+		});
 		const [pretty, raw, custom] = await receiver.waitFor(3);
 
 		expect(pretty.raw.toString()).toContain('\n  "event": "call.failed"');
@@ -627,13 +688,21 @@ describe('admin deliver', () => {
 		const receiver = await startReceiver();
 		const hook = await createWebhook(sb, receiver.url, ['campaign.finished']);
 		await createWebhook(sb, receiver.url, ['call.completed']);
-		const answer = await admin(sb, 'POST', '/emit', { event: 'campaign.finished', data: { campaignId: 'cmp_1' } });
+		const answer = await admin(sb, 'POST', '/emit', {
+			event: 'campaign.finished',
+			data: { campaignId: 'cmp_1' },
+		});
 		expect(answer.status).toBe(200);
 		expect(answer.json).toEqual({ deliveries: [expect.stringMatching(/^dlv_/)] });
 		// emit waits for the first attempt, so the receiver already has it.
 		expect(receiver.hits).toHaveLength(1);
-		expect(receiver.hits[0].json).toMatchObject({ event: 'campaign.finished', data: { campaignId: 'cmp_1' } });
-		expect(receiver.hits[0].headers['x-voxpria-signature']).toBe(sign(hook.secret, receiver.hits[0].raw));
+		expect(receiver.hits[0].json).toMatchObject({
+			event: 'campaign.finished',
+			data: { campaignId: 'cmp_1' },
+		});
+		expect(receiver.hits[0].headers['x-voxpria-signature']).toBe(
+			sign(hook.secret, receiver.hits[0].raw),
+		);
 		expect((await admin(sb, 'GET', '/deliveries')).json).toHaveLength(1);
 	});
 });
@@ -647,7 +716,12 @@ describe('faults', () => {
 			headers: { 'Retry-After': '1', 'X-RateLimit-Remaining': 0 },
 			body: { success: false, error: 'Rate limit exceeded' },
 		});
-		expect(fault).toMatchObject({ id: expect.any(String), path: '/api/v1/credits', count: 2, status: 429 });
+		expect(fault).toMatchObject({
+			id: expect.any(String),
+			path: '/api/v1/credits',
+			count: 2,
+			status: 429,
+		});
 		for (let i = 0; i < 2; i++) {
 			const limited = await api(sb, 'GET', '/credits');
 			expect(limited.status).toBe(429);
@@ -669,12 +743,23 @@ describe('faults', () => {
 	});
 
 	test('method and regex path matching', async () => {
-		sb.addFault({ method: 'post', path: '/^\\/api\\/v1\\/webhooks/', status: 500, body: { error: 'boom' } });
+		sb.addFault({
+			method: 'post',
+			path: '/^\\/api\\/v1\\/webhooks/',
+			status: 500,
+			body: { error: 'boom' },
+		});
 		expect((await api(sb, 'GET', '/webhooks')).status).toBe(200);
-		const failed = await api(sb, 'POST', '/webhooks', { url: 'https://x.example/h', events: ['call.failed'] });
+		const failed = await api(sb, 'POST', '/webhooks', {
+			url: 'https://x.example/h',
+			events: ['call.failed'],
+		});
 		expect(failed.status).toBe(500);
 		expect(failed.json).toEqual({ error: 'boom' });
-		const ok = await api(sb, 'POST', '/webhooks', { url: 'https://x.example/h', events: ['call.failed'] });
+		const ok = await api(sb, 'POST', '/webhooks', {
+			url: 'https://x.example/h',
+			events: ['call.failed'],
+		});
 		expect(ok.status).toBe(201);
 	});
 
@@ -703,7 +788,11 @@ describe('faults', () => {
 	});
 
 	test('over HTTP: add, clear, and validation', async () => {
-		const added = await admin(sb, 'POST', '/faults', { path: '/api/v1/credits', status: 500, count: 5 });
+		const added = await admin(sb, 'POST', '/faults', {
+			path: '/api/v1/credits',
+			status: 500,
+			count: 5,
+		});
 		expect(added.status).toBe(200);
 		expect(added.json).toMatchObject({ path: '/api/v1/credits', status: 500, count: 5 });
 		expect((await api(sb, 'GET', '/credits')).status).toBe(500);
@@ -757,14 +846,20 @@ describe('paging', () => {
 	});
 
 	test('contacts, webhooks and agents lists are paged too; no paging metadata', async () => {
-		sb.seed({ contacts: 5, webhooks: [{ url: 'https://a.example/h' }, { url: 'https://b.example/h' }] });
+		sb.seed({
+			contacts: 5,
+			webhooks: [{ url: 'https://a.example/h' }, { url: 'https://b.example/h' }],
+		});
 		const contacts = await api(sb, 'GET', '/contacts?page=3&limit=2');
 		expect(ids(contacts, 'contactId')).toHaveLength(1);
 		expect(Object.keys(contacts.json)).toEqual(['success', 'data']);
 		expect(ids(await api(sb, 'GET', '/webhooks?page=2&limit=1'), 'webhookId')).toEqual([
 			sb.state().webhooks[1].webhookId,
 		]);
-		expect(ids(await api(sb, 'GET', '/agents?page=1&limit=2'), 'agentId')).toEqual(['agt_sales', 'agt_support']);
+		expect(ids(await api(sb, 'GET', '/agents?page=1&limit=2'), 'agentId')).toEqual([
+			'agt_sales',
+			'agt_support',
+		]);
 	});
 });
 
@@ -793,7 +888,9 @@ describe('contacts', () => {
 		const updated = await api(sb, 'PUT', `/contacts/${contact.contactId}`, { firstName: 'Lea' });
 		expect(updated.status).toBe(200);
 		expect(updated.json.data).toEqual({ ...contact, firstName: 'Lea' });
-		expect((await api(sb, 'PUT', `/contacts/${contact.contactId}`, { phone: 'nope' })).status).toBe(400);
+		expect((await api(sb, 'PUT', `/contacts/${contact.contactId}`, { phone: 'nope' })).status).toBe(
+			400,
+		);
 		expect((await api(sb, 'PUT', '/contacts/ct_nope', { firstName: 'X' })).status).toBe(404);
 
 		expect(ids(await api(sb, 'GET', '/contacts'), 'contactId')).toEqual([contact.contactId]);
@@ -825,7 +922,11 @@ describe('contacts', () => {
 				{ index: 5, phone: null, error: expect.any(String) },
 			],
 		});
-		expect(sb.state().contacts.map((c) => c.phone)).toEqual(['+442071234567', '+442071234568', '+33612345678']);
+		expect(sb.state().contacts.map((c) => c.phone)).toEqual([
+			'+442071234567',
+			'+442071234568',
+			'+33612345678',
+		]);
 	});
 
 	test('bulk: 10,000 contacts are accepted, 10,001 are refused', async () => {
@@ -843,7 +944,10 @@ describe('contacts', () => {
 
 describe('credits, usage and agents', () => {
 	test('credits balance follows seed', async () => {
-		expect((await api(sb, 'GET', '/credits')).json.data).toEqual({ balance: 1000, currency: 'credits' });
+		expect((await api(sb, 'GET', '/credits')).json.data).toEqual({
+			balance: 1000,
+			currency: 'credits',
+		});
 		expect(sb.seed({ credits: 42 })).toMatchObject({ credits: 42 });
 		expect((await api(sb, 'GET', '/credits')).json.data.balance).toBe(42);
 	});
@@ -866,26 +970,56 @@ describe('credits, usage and agents', () => {
 			totalMinutes: 3.08,
 			creditsUsed: 4,
 		});
-		const wider = await api(sb, 'GET', '/credits/usage?startDate=2025-01-01T00:00:00Z&endDate=2025-03-01T00:00:00Z');
+		const wider = await api(
+			sb,
+			'GET',
+			'/credits/usage?startDate=2025-01-01T00:00:00Z&endDate=2025-03-01T00:00:00Z',
+		);
 		expect(wider.json.data.totalCalls).toBe(5);
 		expect((await api(sb, 'GET', '/credits/usage?startDate=yesterday')).status).toBe(400);
 	});
 
 	test('agents: list, get with configuration and stats, flow', async () => {
 		const list = await api(sb, 'GET', '/agents');
-		expect(list.json.data.map((a: Json) => a.agentId)).toEqual(['agt_sales', 'agt_support', 'agt_reminders']);
+		expect(list.json.data.map((a: Json) => a.agentId)).toEqual([
+			'agt_sales',
+			'agt_support',
+			'agt_reminders',
+		]);
 		for (const agent of list.json.data) {
-			expect(Object.keys(agent)).toEqual(['agentId', 'name', 'description', 'language', 'voice', 'status', 'createdAt']);
+			expect(Object.keys(agent)).toEqual([
+				'agentId',
+				'name',
+				'description',
+				'language',
+				'voice',
+				'status',
+				'createdAt',
+			]);
 		}
 
-		sb.seed({ calls: [{ agentId: 'agt_support', duration: 100 }, { agentId: 'agt_support', status: 'busy' }] });
+		sb.seed({
+			calls: [
+				{ agentId: 'agt_support', duration: 100 },
+				{ agentId: 'agt_support', status: 'busy' },
+			],
+		});
 		const one = (await api(sb, 'GET', '/agents/agt_support')).json.data;
 		expect(one).toMatchObject({ ...list.json.data[1], configuration: expect.any(Object) });
-		expect(one.stats).toMatchObject({ totalCalls: 2, completedCalls: 1, failedCalls: 1, averageDuration: 100 });
+		expect(one.stats).toMatchObject({
+			totalCalls: 2,
+			completedCalls: 1,
+			failedCalls: 1,
+			averageDuration: 100,
+		});
 
 		const flow = (await api(sb, 'GET', '/agents/agt_sales/flow')).json.data;
 		expect(flow.agentId).toBe('agt_sales');
-		expect(flow.flow).toEqual({ nodes: expect.any(Array), edges: expect.any(Array), version: expect.any(Number) });
+		expect(flow.flow).toEqual({
+			nodes: expect.any(Array),
+			edges: expect.any(Array),
+			version: expect.any(Number),
+		});
 		expect(flow.flow.nodes.length).toBeGreaterThan(0);
 
 		for (const urlPath of ['/agents/agt_nope', '/agents/agt_nope/flow']) {
@@ -958,14 +1092,21 @@ describe('close', () => {
 		const receiver = await startReceiver({ statuses: [500] });
 		await createWebhook(local, receiver.url, ['campaign.paused']);
 		await local.emit({ event: 'campaign.paused', data: {} }); // first attempt fails; a retry is pending
-		await request(local, 'POST', '/api/v1/calls', { agentId: 'agt_sales', toNumber: '+14155551234' });
+		await request(local, 'POST', '/api/v1/calls', {
+			agentId: 'agt_sales',
+			toNumber: '+14155551234',
+		});
 		const agent = new http.Agent({ keepAlive: true });
 		await new Promise<void>((resolve, reject) => {
 			http
-				.get(`${local.url}/api/v1/credits`, { agent, headers: { 'X-API-Key': local.apiKey } }, (res) => {
-					res.resume();
-					res.on('end', resolve);
-				})
+				.get(
+					`${local.url}/api/v1/credits`,
+					{ agent, headers: { 'X-API-Key': local.apiKey } },
+					(res) => {
+						res.resume();
+						res.on('end', resolve);
+					},
+				)
 				.on('error', reject);
 		});
 		local.addFault({ path: '/api/v1/agents', delayMs: 60000 });

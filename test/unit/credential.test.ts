@@ -17,7 +17,9 @@ describe('VoxPria API credential', () => {
 	beforeAll(async () => {
 		elsewhere = createServer((req, res) => {
 			elsewhereSeen.push(req);
-			res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true,"data":{"balance":1}}');
+			res
+				.writeHead(200, { 'content-type': 'application/json' })
+				.end('{"success":true,"data":{"balance":1}}');
 		});
 		await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
 		const elsewhereUrl = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
@@ -25,7 +27,9 @@ describe('VoxPria API credential', () => {
 			seen.push(req);
 			// A web page (a single-page app answers every path with its HTML) and another JSON API.
 			if (req.url === '/page/api/v1/credits') {
-				res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>Welcome</body></html>');
+				res
+					.writeHead(200, { 'content-type': 'text/html' })
+					.end('<!doctype html><html><body>Welcome</body></html>');
 				return;
 			}
 			if (req.url === '/other/api/v1/credits') {
@@ -37,14 +41,20 @@ describe('VoxPria API credential', () => {
 				return;
 			}
 			if (req.url !== '/api/v1/credits') {
-				res.writeHead(404, { 'content-type': 'application/json' }).end('{"success":false,"error":"Not found"}');
+				res
+					.writeHead(404, { 'content-type': 'application/json' })
+					.end('{"success":false,"error":"Not found"}');
 				return;
 			}
 			if (req.headers.authorization !== `Bearer ${GOOD_KEY}`) {
-				res.writeHead(401, { 'content-type': 'application/json' }).end('{"success":false,"error":"Invalid API key"}');
+				res
+					.writeHead(401, { 'content-type': 'application/json' })
+					.end('{"success":false,"error":"Invalid API key"}');
 				return;
 			}
-			res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true,"data":{"balance":120}}');
+			res
+				.writeHead(200, { 'content-type': 'application/json' })
+				.end('{"success":true,"data":{"balance":120}}');
 		});
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -93,7 +103,9 @@ describe('VoxPria API credential', () => {
 		expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
 		// The nodes read the same Base URL the same way.
 		const context = loadOptionsContext({ credentials: { apiKey: GOOD_KEY, baseUrl: configured } });
-		await expect(voxPriaRequest.call(context, 'GET', '/credits')).resolves.toEqual({ balance: 120 });
+		await expect(voxPriaRequest.call(context, 'GET', '/credits')).resolves.toEqual({
+			balance: 120,
+		});
 		expect(seen.map((req) => [req.method, req.url])).toEqual([
 			['GET', '/api/v1/credits'],
 			['GET', '/api/v1/credits'],
@@ -118,15 +130,18 @@ describe('VoxPria API credential', () => {
 		['empty', ''],
 		['blank', '   '],
 		['missing', undefined],
-	])('a %s Base URL means https://app.voxpria.com, in the connection test as in the nodes', (_label, configured) => {
-		const credential = new VoxPriaApi();
-		const tested = resolveCredentialExpression(String(credential.test.request.baseURL), {
-			apiKey: GOOD_KEY,
-			...(configured === undefined ? {} : { baseUrl: configured }),
-		});
-		expect(tested).toBe('https://app.voxpria.com');
-		expect(normalizeBaseUrl(configured)).toBe('https://app.voxpria.com');
-	});
+	])(
+		'a %s Base URL means https://app.voxpria.com, in the connection test as in the nodes',
+		(_label, configured) => {
+			const credential = new VoxPriaApi();
+			const tested = resolveCredentialExpression(String(credential.test.request.baseURL), {
+				apiKey: GOOD_KEY,
+				...(configured === undefined ? {} : { baseUrl: configured }),
+			});
+			expect(tested).toBe('https://app.voxpria.com');
+			expect(normalizeBaseUrl(configured)).toBe('https://app.voxpria.com');
+		},
+	);
 
 	it('a web page at the Base URL is not "connected": the test says to check the Base URL', async () => {
 		const result = await testCredential({ apiKey: GOOD_KEY, baseUrl: `${baseUrl}/page` });

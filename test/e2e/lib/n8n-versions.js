@@ -36,21 +36,28 @@ const OWN = /^(@n8n\/|@n8n_io\/|n8n-)/;
  */
 function npmView(args) {
 	return new Promise((resolve, reject) => {
-		execFile('npm', ['view', ...args, '--json'], { env: npmEnv(), maxBuffer: 64 << 20 }, (err, stdout) => {
-			const text = stdout.trim();
-			let parsed;
-			try {
-				parsed = text ? JSON.parse(text) : undefined;
-			} catch {
-				return reject(new Error(`npm view ${args.join(' ')}: unreadable answer: ${text.slice(0, 200)}`));
-			}
-			if (parsed?.error) {
-				if (parsed.error.code === 'E404') return resolve(undefined);
-				return reject(new Error(`npm view ${args.join(' ')}: ${parsed.error.summary}`));
-			}
-			if (err && !parsed) return reject(err);
-			resolve(parsed);
-		});
+		execFile(
+			'npm',
+			['view', ...args, '--json'],
+			{ env: npmEnv(), maxBuffer: 64 << 20 },
+			(err, stdout) => {
+				const text = stdout.trim();
+				let parsed;
+				try {
+					parsed = text ? JSON.parse(text) : undefined;
+				} catch {
+					return reject(
+						new Error(`npm view ${args.join(' ')}: unreadable answer: ${text.slice(0, 200)}`),
+					);
+				}
+				if (parsed?.error) {
+					if (parsed.error.code === 'E404') return resolve(undefined);
+					return reject(new Error(`npm view ${args.join(' ')}: ${parsed.error.summary}`));
+				}
+				if (err && !parsed) return reject(err);
+				resolve(parsed);
+			},
+		);
 	});
 }
 
@@ -157,7 +164,10 @@ async function missingPins(version, { all = true, thirdParty = false, concurrenc
  * @returns {Promise<{ versions: string[], latest: string | undefined }>}
  */
 async function listVersions({ major = 2 } = {}) {
-	const [versions, tags] = await Promise.all([npmView(['n8n', 'versions']), npmView(['n8n', 'dist-tags'])]);
+	const [versions, tags] = await Promise.all([
+		npmView(['n8n', 'versions']),
+		npmView(['n8n', 'dist-tags']),
+	]);
 	const list = /** @type {string[]} */ (versions)
 		.filter((v) => /^\d+\.\d+\.\d+$/.test(v) && Number(v.split('.')[0]) === major)
 		.sort(compareVersions)
@@ -218,14 +228,20 @@ async function writeLock(version, { log = () => undefined, overrides } = {}) {
 			'npm',
 			['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
 			{ cwd: tmp, env: npmEnv(), maxBuffer: 64 << 20 },
-			(err, _stdout, stderr) => (err ? reject(new Error(`n8n ${version} does not resolve here:\n${stderr}`)) : resolve(undefined)),
+			(err, _stdout, stderr) =>
+				err
+					? reject(new Error(`n8n ${version} does not resolve here:\n${stderr}`))
+					: resolve(undefined),
 		);
 	});
 	const dir = lockDirFor(version);
 	fs.mkdirSync(dir, { recursive: true });
-	for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(tmp, f), path.join(dir, f));
+	for (const f of ['package.json', 'package-lock.json'])
+		fs.copyFileSync(path.join(tmp, f), path.join(dir, f));
 	fs.rmSync(tmp, { recursive: true, force: true });
-	log(`n8n ${version}: lock written to ${path.relative(process.cwd(), dir)} in ${Math.round((Date.now() - t0) / 1000)} s`);
+	log(
+		`n8n ${version}: lock written to ${path.relative(process.cwd(), dir)} in ${Math.round((Date.now() - t0) / 1000)} s`,
+	);
 	return dir;
 }
 
@@ -248,10 +264,15 @@ async function main() {
 		const current = readVersions().newest;
 		const { version, latest, skipped } = await findNewestInstallable({ log, known: current });
 		log('');
-		log(`registry 'latest': ${latest}; newest installable here: ${version}; tested as newest: ${current}`);
+		log(
+			`registry 'latest': ${latest}; newest installable here: ${version}; tested as newest: ${current}`,
+		);
 		for (const s of skipped) log(`  skipped ${s.version}: ${s.missing[0]} missing`);
 		if (rest.includes('--update')) {
-			if (version === current && fs.existsSync(path.join(lockDirFor(version), 'package-lock.json'))) {
+			if (
+				version === current &&
+				fs.existsSync(path.join(lockDirFor(version), 'package-lock.json'))
+			) {
 				log('nothing to update');
 				return;
 			}
@@ -279,14 +300,19 @@ async function main() {
 		rest.forEach((arg, index) => {
 			if (arg === '--override') {
 				const [name, to] = (rest[index + 1] ?? '').split('=');
-				if (!name || !to) throw new Error('--override wants name=version, e.g. --override xlsx=0.18.5');
+				if (!name || !to)
+					throw new Error('--override wants name=version, e.g. --override xlsx=0.18.5');
 				overrides[name] = to;
 			}
 		});
-		const versions = rest.filter((arg, index) => !arg.startsWith('--') && rest[index - 1] !== '--override');
+		const versions = rest.filter(
+			(arg, index) => !arg.startsWith('--') && rest[index - 1] !== '--override',
+		);
 		for (const version of versions) await writeLock(version, { log, overrides });
 	} else {
-		throw new Error(`unknown command ${command}; use newest [--update], check <version...> or lock <version...>`);
+		throw new Error(
+			`unknown command ${command}; use newest [--update], check <version...> or lock <version...>`,
+		);
 	}
 }
 

@@ -65,7 +65,9 @@ function installTarball({ tarball, userFolder }) {
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-unpack-'));
 	try {
-		execFileSync('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1'], { stdio: 'pipe' });
+		execFileSync('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1'], {
+			stdio: 'pipe',
+		});
 		const pkgJsonPath = path.join(staging, 'package.json');
 		const pkg = JSON.parse(fs.readFileSync(pkgJsonPath, 'utf8'));
 		delete pkg.devDependencies;
@@ -144,7 +146,10 @@ function assertNoForeignN8nWorkflow(packageDir) {
 function installPackage({ userFolder, repoDir, tarball }) {
 	const packed = tarball ? undefined : packRepo({ repoDir });
 	try {
-		return installTarball({ tarball: tarball ?? /** @type {NonNullable<typeof packed>} */ (packed).tarball, userFolder });
+		return installTarball({
+			tarball: tarball ?? /** @type {NonNullable<typeof packed>} */ (packed).tarball,
+			userFolder,
+		});
 	} finally {
 		if (packed) fs.rmSync(path.dirname(packed.tarball), { recursive: true, force: true });
 	}

@@ -200,7 +200,6 @@ function run(cmd, args, { cwd, env, logFile, lockDir }) {
 	});
 }
 
-
 /**
  * Runs fn while holding a lock (a directory created with mkdir, which is atomic). A lock whose
  * owner process is gone, or that is older than LOCK_STALE_MS, is taken over.
@@ -303,7 +302,10 @@ async function ensureNode({ log, root }) {
 	return withLock(lockDir, log, async () => {
 		if (markerMatches(dir, marker)) return result;
 		// An install made by hand with the same layout is adopted if the binary runs.
-		if (binaryVersion(bin) === `v${NODE_VERSION}` && fs.existsSync(path.join(pkgDir, 'include', 'node'))) {
+		if (
+			binaryVersion(bin) === `v${NODE_VERSION}` &&
+			fs.existsSync(path.join(pkgDir, 'include', 'node'))
+		) {
 			fs.writeFileSync(path.join(dir, MARKER), marker);
 			log(`Node ${NODE_VERSION}: adopted existing install at ${dir}`);
 			return result;
@@ -362,7 +364,9 @@ async function ensureN8n({ log, root, node, nodeDir, version }) {
 	return withLock(lockDir, log, async () => {
 		if (markerMatches(dir, marker)) return result;
 		const t0 = Date.now();
-		log(`n8n ${version}: installing into ${dir} (a cold install takes about 5 minutes, up to 12 on a busy machine)`);
+		log(
+			`n8n ${version}: installing into ${dir} (a cold install takes about 5 minutes, up to 12 on a busy machine)`,
+		);
 		// Anything there without a matching marker is a half-done or outdated install.
 		fs.rmSync(dir, { recursive: true, force: true });
 		fs.mkdirSync(dir, { recursive: true });
@@ -380,7 +384,9 @@ async function ensureN8n({ log, root, node, nodeDir, version }) {
 			lockDir,
 		});
 		const t1 = Date.now();
-		log(`n8n ${version}: npm ci done in ${fmt(t1 - t0)}; building sqlite3 against Node ${NODE_VERSION}`);
+		log(
+			`n8n ${version}: npm ci done in ${fmt(t1 - t0)}; building sqlite3 against Node ${NODE_VERSION}`,
+		);
 
 		// No prebuilt sqlite3 binary can be downloaded here: build from source with Node 24's headers.
 		await run('npm', ['rebuild', 'sqlite3', '--ignore-scripts=false', '--foreground-scripts'], {
@@ -390,7 +396,11 @@ async function ensureN8n({ log, root, node, nodeDir, version }) {
 			lockDir,
 		});
 		try {
-			execFileSync(node, ['-e', "require('sqlite3')"], { cwd: dir, stdio: 'pipe', timeout: 60_000 });
+			execFileSync(node, ['-e', "require('sqlite3')"], {
+				cwd: dir,
+				stdio: 'pipe',
+				timeout: 60_000,
+			});
 		} catch (err) {
 			const e = /** @type {{ stderr?: Buffer }} */ (err);
 			throw new Error(
@@ -398,10 +408,15 @@ async function ensureN8n({ log, root, node, nodeDir, version }) {
 			);
 		}
 		if (!fs.existsSync(n8nBin)) throw new Error(`n8n binary missing after install: ${n8nBin}`);
-		const installed = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')).version;
-		if (installed !== version) throw new Error(`${dir} holds n8n ${installed}, expected ${version}`);
+		const installed = JSON.parse(
+			fs.readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8'),
+		).version;
+		if (installed !== version)
+			throw new Error(`${dir} holds n8n ${installed}, expected ${version}`);
 		fs.writeFileSync(path.join(dir, MARKER), marker);
-		log(`n8n ${version}: sqlite3 built in ${fmt(Date.now() - t1)}; install complete in ${fmt(Date.now() - t0)}`);
+		log(
+			`n8n ${version}: sqlite3 built in ${fmt(Date.now() - t1)}; install complete in ${fmt(Date.now() - t0)}`,
+		);
 		return result;
 	});
 }

@@ -30,12 +30,22 @@ function ensureCert({ cacheDir = cacheRoot() } = {}) {
 			execFileSync(
 				'openssl',
 				[
-					'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256',
-					'-days', '3650',
-					'-subj', '/CN=localhost',
-					'-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
-					'-keyout', tmpKey,
-					'-out', tmpCert,
+					'req',
+					'-x509',
+					'-newkey',
+					'rsa:2048',
+					'-nodes',
+					'-sha256',
+					'-days',
+					'3650',
+					'-subj',
+					'/CN=localhost',
+					'-addext',
+					'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+					'-keyout',
+					tmpKey,
+					'-out',
+					tmpCert,
 				],
 				{ stdio: 'pipe' },
 			);
@@ -46,7 +56,12 @@ function ensureCert({ cacheDir = cacheRoot() } = {}) {
 			fs.rmSync(tmpCert, { force: true });
 		}
 	}
-	return { key, cert, keyPem: fs.readFileSync(key, 'utf8'), certPem: fs.readFileSync(cert, 'utf8') };
+	return {
+		key,
+		cert,
+		keyPem: fs.readFileSync(key, 'utf8'),
+		certPem: fs.readFileSync(cert, 'utf8'),
+	};
 }
 
 /**
@@ -58,7 +73,10 @@ function isUsable(key, cert) {
 		const x509 = new crypto.X509Certificate(fs.readFileSync(cert));
 		const privateKey = crypto.createPrivateKey(fs.readFileSync(key));
 		// Renew a month before expiry; the pair must match.
-		return x509.checkPrivateKey(privateKey) && new Date(x509.validTo).getTime() - Date.now() > 30 * 86400e3;
+		return (
+			x509.checkPrivateKey(privateKey) &&
+			new Date(x509.validTo).getTime() - Date.now() > 30 * 86400e3
+		);
 	} catch {
 		return false;
 	}

@@ -3,10 +3,14 @@
  * n8n), so that the assertions follow the code n8n runs. Build first: `npm run build`.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
-const memory = require('../../../dist/nodes/VoxPriaTrigger/deliveryMemory') as typeof import('../../../nodes/VoxPriaTrigger/deliveryMemory');
-const saved = require('../../../dist/nodes/VoxPriaTrigger/savedMemory') as typeof import('../../../nodes/VoxPriaTrigger/savedMemory');
-const check = require('../../../dist/nodes/VoxPriaTrigger/checkDelivery') as typeof import('../../../nodes/VoxPriaTrigger/checkDelivery');
-const log = require('../../../dist/nodes/VoxPriaTrigger/refusalLog') as typeof import('../../../nodes/VoxPriaTrigger/refusalLog');
+const memory =
+	require('../../../dist/nodes/VoxPriaTrigger/deliveryMemory') as typeof import('../../../nodes/VoxPriaTrigger/deliveryMemory');
+const saved =
+	require('../../../dist/nodes/VoxPriaTrigger/savedMemory') as typeof import('../../../nodes/VoxPriaTrigger/savedMemory');
+const check =
+	require('../../../dist/nodes/VoxPriaTrigger/checkDelivery') as typeof import('../../../nodes/VoxPriaTrigger/checkDelivery');
+const log =
+	require('../../../dist/nodes/VoxPriaTrigger/refusalLog') as typeof import('../../../nodes/VoxPriaTrigger/refusalLog');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** How many accepted deliveries the duplicate memory holds before it drops the oldest. */
@@ -22,10 +26,17 @@ export const SUMMARY_INTERVAL_MS = log.SUMMARY_INTERVAL_MS;
 export const decodeMemory = saved.decodeMemory;
 
 /** The memory a workflow's trigger node saved: its floor and entries ([key, signed ms]). */
-export function savedMemoryOf(workflow: { staticData?: Record<string, { seen?: unknown } | undefined> | null }, node = 'VoxPria Trigger') {
+export function savedMemoryOf(
+	workflow: { staticData?: Record<string, { seen?: unknown } | undefined> | null },
+	node = 'VoxPria Trigger',
+) {
 	const seen = workflow.staticData?.[`node:${node}`]?.seen;
-	if (typeof seen !== 'string') throw new Error(`no saved memory in the static data of node "${node}": ${JSON.stringify(seen)}`);
+	if (typeof seen !== 'string')
+		throw new Error(
+			`no saved memory in the static data of node "${node}": ${JSON.stringify(seen)}`,
+		);
 	const decoded = decodeMemory(seen);
-	if (!decoded) throw new Error(`the saved memory of node "${node}" does not decode: ${seen.slice(0, 80)}`);
+	if (!decoded)
+		throw new Error(`the saved memory of node "${node}" does not decode: ${seen.slice(0, 80)}`);
 	return { ...decoded, chars: seen.length };
 }

@@ -26,11 +26,17 @@ export interface Sending {
 export class DeliveryClient {
 	private readonly agent: https.Agent;
 
-	constructor({ keepAlive = true, maxSockets = 20 }: { keepAlive?: boolean; maxSockets?: number } = {}) {
+	constructor({
+		keepAlive = true,
+		maxSockets = 20,
+	}: { keepAlive?: boolean; maxSockets?: number } = {}) {
 		this.agent = new https.Agent({ keepAlive, maxSockets, rejectUnauthorized: false });
 	}
 
-	send(url: string, { method = 'POST', body, headers = {}, timeoutMs = 120_000 }: Sending = {}): Promise<Answer> {
+	send(
+		url: string,
+		{ method = 'POST', body, headers = {}, timeoutMs = 120_000 }: Sending = {},
+	): Promise<Answer> {
 		const started = Date.now();
 		const bytes = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
 		const hasLength = Object.keys(headers).some((name) => name.toLowerCase() === 'content-length');
@@ -45,16 +51,31 @@ export class DeliveryClient {
 				settled = true;
 				resolve({ ...answer, ms: Date.now() - started });
 			};
-			const req = https.request(url, { method, headers: allHeaders, agent: this.agent, timeout: timeoutMs }, (res) => {
-				const chunks: Buffer[] = [];
-				res.on('data', (chunk: Buffer) => chunks.push(chunk));
-				res.on('end', () => finish({ status: res.statusCode ?? null, body: Buffer.concat(chunks).toString('utf8') }));
-				res.on('error', (error) =>
-					finish({ status: res.statusCode ?? null, body: Buffer.concat(chunks).toString('utf8'), error: error.message }),
-				);
-			});
+			const req = https.request(
+				url,
+				{ method, headers: allHeaders, agent: this.agent, timeout: timeoutMs },
+				(res) => {
+					const chunks: Buffer[] = [];
+					res.on('data', (chunk: Buffer) => chunks.push(chunk));
+					res.on('end', () =>
+						finish({
+							status: res.statusCode ?? null,
+							body: Buffer.concat(chunks).toString('utf8'),
+						}),
+					);
+					res.on('error', (error) =>
+						finish({
+							status: res.statusCode ?? null,
+							body: Buffer.concat(chunks).toString('utf8'),
+							error: error.message,
+						}),
+					);
+				},
+			);
 			req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-			req.on('error', (error: NodeJS.ErrnoException) => finish({ status: null, body: '', error: error.code ?? error.message }));
+			req.on('error', (error: NodeJS.ErrnoException) =>
+				finish({ status: null, body: '', error: error.code ?? error.message }),
+			);
 			req.end(bytes);
 		});
 	}
@@ -65,7 +86,11 @@ export class DeliveryClient {
 }
 
 /** Runs fn over items with at most `concurrency` in flight; results in item order. */
-export async function inPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inPool<T, R>(
+	items: readonly T[],
+	concurrency: number,
+	fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
 	const results = new Array<R>(items.length);
 	let next = 0;
 	const worker = async () => {
@@ -88,12 +113,23 @@ export function sleep(ms: number): Promise<void> {
  * 404 for a few seconds. An unsigned POST gets 401 from the trigger once it is live (and starts
  * nothing).
  */
-export async function untilLive(client: DeliveryClient, url: string, timeoutMs = 60_000): Promise<number> {
+export async function untilLive(
+	client: DeliveryClient,
+	url: string,
+	timeoutMs = 60_000,
+): Promise<number> {
 	const started = Date.now();
 	for (;;) {
-		const answer = await client.send(url, { body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs: 10_000 });
+		const answer = await client.send(url, {
+			body: '{}',
+			headers: { 'content-type': 'application/json' },
+			timeoutMs: 10_000,
+		});
 		if (answer.status !== null && answer.status !== 404) return Date.now() - started;
-		if (Date.now() - started > timeoutMs) throw new Error(`${url} not live after ${timeoutMs} ms (last: ${answer.status ?? answer.error})`);
+		if (Date.now() - started > timeoutMs)
+			throw new Error(
+				`${url} not live after ${timeoutMs} ms (last: ${answer.status ?? answer.error})`,
+			);
 		await sleep(250);
 	}
 }
@@ -102,7 +138,8 @@ export async function untilLive(client: DeliveryClient, url: string, timeoutMs =
  * n8n's own answer while its database pings fail (an overloaded machine): every request gets it,
  * before any workflow or trigger sees the request. VoxPria retries it like any non-2xx.
  */
-export const isDatabaseNotReady = (answer: Answer) => answer.status === 503 && answer.body.includes('Database is not ready!');
+export const isDatabaseNotReady = (answer: Answer) =>
+	answer.status === 503 && answer.body.includes('Database is not ready!');
 
 /**
  * Sends again, as VoxPria would, while n8n answers "Database is not ready!" (up to `tries` times,

@@ -37,19 +37,34 @@ export async function settledExecutions(
 			lastChange = Date.now();
 		}
 		if (Date.now() - lastChange > stallMs || Date.now() > deadline) {
-			console.warn(`gave up waiting for ${expected} finished executions of ${workflowId}: ${executions.length} executions, ${running} not finished, ${JSON.stringify(countBy(executions, (e) => e.status))}`);
+			console.warn(
+				`gave up waiting for ${expected} finished executions of ${workflowId}: ${executions.length} executions, ${running} not finished, ${JSON.stringify(countBy(executions, (e) => e.status))}`,
+			);
 			break;
 		}
 		await new Promise((resolve) => setTimeout(resolve, 1_000));
 	}
 	await new Promise((resolve) => setTimeout(resolve, settleMs));
-	return includeData ? ((await n8n.executions({ workflowId, includeData: true })) as Execution[]) : list();
+	return includeData
+		? ((await n8n.executions({ workflowId, includeData: true })) as Execution[])
+		: list();
 }
 
 /** The JSON the trigger node output in one execution (the delivery's payload). */
-export function triggerOutput(execution: Execution, nodeName = 'VoxPria Trigger'): Record<string, unknown> | undefined {
-	const runData = (execution.data as { resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }>> } }>> } })
-		?.resultData?.runData?.[nodeName];
+export function triggerOutput(
+	execution: Execution,
+	nodeName = 'VoxPria Trigger',
+): Record<string, unknown> | undefined {
+	const runData = (
+		execution.data as {
+			resultData?: {
+				runData?: Record<
+					string,
+					Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }>> } }>
+				>;
+			};
+		}
+	)?.resultData?.runData?.[nodeName];
 	return runData?.[0]?.data?.main?.[0]?.[0]?.json;
 }
 
@@ -66,8 +81,12 @@ export function countBy<T>(items: readonly T[], key: (item: T) => string): Recor
 export function overloadSignsIn(log: string): Record<string, number> {
 	const count = (pattern: RegExp) => (log.match(pattern) ?? []).length;
 	return {
-		'sqlite write lock timeouts': count(/LockAcquireTimeoutError: Timeout waiting for lock SqliteWriteConnectionMutex/g),
-		'static data not saved': count(/There was a problem saving the workflow with id "[^"]+" to save changed Data/g),
+		'sqlite write lock timeouts': count(
+			/LockAcquireTimeoutError: Timeout waiting for lock SqliteWriteConnectionMutex/g,
+		),
+		'static data not saved': count(
+			/There was a problem saving the workflow with id "[^"]+" to save changed Data/g,
+		),
 		// n8n pings its database every few seconds; while pings fail it answers every request 503.
 		'database pings failed': count(/Database ping failed/g),
 	};

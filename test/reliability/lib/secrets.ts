@@ -53,7 +53,10 @@ export class SecretWatch {
 	 */
 	async leaks(n8n: N8n): Promise<{ where: string; secret: string }[]> {
 		const { apiKey, webhookSecrets } = await this.secrets();
-		const needles = [apiKey, ...webhookSecrets.flatMap((secret) => [secret, secret.replace(/^whsec_/, '')])];
+		const needles = [
+			apiKey,
+			...webhookSecrets.flatMap((secret) => [secret, secret.replace(/^whsec_/, '')]),
+		];
 		const executions = await n8n.executions({ includeData: true });
 		const places: Array<[string, string]> = [
 			['execution data', JSON.stringify(executions)],
@@ -62,7 +65,8 @@ export class SecretWatch {
 		];
 		const found: { where: string; secret: string }[] = [];
 		for (const [where, text] of places) {
-			for (const needle of needles) if (text.includes(needle)) found.push({ where, secret: `${needle.slice(0, 10)}…` });
+			for (const needle of needles)
+				if (text.includes(needle)) found.push({ where, secret: `${needle.slice(0, 10)}…` });
 		}
 		return found;
 	}

@@ -21,6 +21,14 @@ export function deliveryBody(
 }
 
 /** Headers of a validly signed JSON delivery. */
-export function signedHeaders(secret: string, body: string | Buffer, headerName = SIGNATURE_HEADER): Record<string, string> {
-	return { 'content-type': 'application/json', 'user-agent': 'VoxPria-Webhooks/1.0 (reliability)', [headerName]: sign(secret, body) };
+export function signedHeaders(
+	secret: string,
+	body: string | Buffer,
+	headerName = SIGNATURE_HEADER,
+): Record<string, string> {
+	return {
+		'content-type': 'application/json',
+		'user-agent': 'VoxPria-Webhooks/1.0 (reliability)',
+		[headerName]: sign(secret, body),
+	};
 }

@@ -113,11 +113,15 @@ export function itLeavesNoSecret(
 	timeoutMs: number,
 	seen: readonly string[] = [],
 ): void {
-	it('leaves no secret in execution data, in n8n’s log or in any message seen', async () => {
-		const stack = getStack();
-		for (const message of seen) stack.watch.saw(message);
-		const leaks = await stack.watch.leaks(stack.n8n);
-		console.log(await stack.watch.summary(stack.n8n));
-		expect(leaks).toEqual([]);
-	}, timeoutMs);
+	it(
+		'leaves no secret in execution data, in n8n’s log or in any message seen',
+		async () => {
+			const stack = getStack();
+			for (const message of seen) stack.watch.saw(message);
+			const leaks = await stack.watch.leaks(stack.n8n);
+			console.log(await stack.watch.summary(stack.n8n));
+			expect(leaks).toEqual([]);
+		},
+		timeoutMs,
+	);
 }

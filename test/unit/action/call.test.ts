@@ -65,21 +65,27 @@ describe('VoxPria node: call resource', () => {
 				sandbox,
 				start({ variablesInput: 'json', variablesJson: '{"firstName": "Ana", "visits": 3}' }),
 			);
-			await run(
-				sandbox,
-				start({ variablesInput: 'json', variablesJson: '={{ $json.vars }}' }),
-				[{ json: { vars: { plan: 'gold', vip: true } } }],
-			);
-			expect(apiRequests(sandbox).map((request) => (request.body as { variables: unknown }).variables)).toEqual([
+			await run(sandbox, start({ variablesInput: 'json', variablesJson: '={{ $json.vars }}' }), [
+				{ json: { vars: { plan: 'gold', vip: true } } },
+			]);
+			expect(
+				apiRequests(sandbox).map((request) => (request.body as { variables: unknown }).variables),
+			).toEqual([
 				{ firstName: 'Ana', visits: 3 },
 				{ plan: 'gold', vip: true },
 			]);
 		});
 
 		it('rejects JSON variables that are not an object, before any request', async () => {
-			const error = await failure(run(sandbox, start({ variablesInput: 'json', variablesJson: '["a"]' })));
-			expect(error.message).toBe('Variables (JSON) must be a JSON object ({"key": "value"}), not an array');
-			const broken = await failure(run(sandbox, start({ variablesInput: 'json', variablesJson: '{"a": ' })));
+			const error = await failure(
+				run(sandbox, start({ variablesInput: 'json', variablesJson: '["a"]' })),
+			);
+			expect(error.message).toBe(
+				'Variables (JSON) must be a JSON object ({"key": "value"}), not an array',
+			);
+			const broken = await failure(
+				run(sandbox, start({ variablesInput: 'json', variablesJson: '{"a": ' })),
+			);
 			expect(broken.message).toMatch(/^Variables \(JSON\) is not valid JSON: /);
 			expect(apiRequests(sandbox)).toEqual([]);
 		});
@@ -104,23 +110,33 @@ describe('VoxPria node: call resource', () => {
 			const output = await run(
 				sandbox,
 				start({ toNumber: '={{ $json.phone }}' }),
-				[{ json: { phone: '+14155550100' } }, { json: { phone: '555-0101' } }, { json: { phone: '+14155550102' } }],
+				[
+					{ json: { phone: '+14155550100' } },
+					{ json: { phone: '555-0101' } },
+					{ json: { phone: '+14155550102' } },
+				],
 				{ continueOnFail: true },
 			);
-			expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+			expect(output.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+			]);
 			expect(output[1].json).toEqual({
-				error: 'To Number must be a phone number in E.164 format, such as "+14155551234", but got "555-0101"',
+				error:
+					'To Number must be a phone number in E.164 format, such as "+14155551234", but got "555-0101"',
 			});
 			expect(output[0].json.toNumber).toBe('+14155550100');
 			expect(output[2].json.toNumber).toBe('+14155550102');
-			expect(apiRequests(sandbox).map((request) => (request.body as { toNumber: string }).toNumber)).toEqual([
-				'+14155550100',
-				'+14155550102',
-			]);
+			expect(
+				apiRequests(sandbox).map((request) => (request.body as { toNumber: string }).toNumber),
+			).toEqual(['+14155550100', '+14155550102']);
 		});
 
 		it('an unknown agent fails with VoxPria’s message', async () => {
-			const error = await failure(run(sandbox, start({ agentId: { __rl: true, mode: 'id', value: 'agt_nope' } })));
+			const error = await failure(
+				run(sandbox, start({ agentId: { __rl: true, mode: 'id', value: 'agt_nope' } })),
+			);
 			expect(error.httpCode).toBe('404');
 			expect(error.description).toBe('Agent not found | POST /api/v1/calls');
 		});
@@ -129,7 +145,9 @@ describe('VoxPria node: call resource', () => {
 	describe('get', () => {
 		it('outputs the call', async () => {
 			await sandbox.seed({
-				calls: [{ callId: 'call_abc', status: 'completed', toNumber: '+14155559876', duration: 42 }],
+				calls: [
+					{ callId: 'call_abc', status: 'completed', toNumber: '+14155559876', duration: 42 },
+				],
 			});
 			const output = await run(sandbox, { resource: 'call', operation: 'get', callId: 'call_abc' });
 			expect(apiRequests(sandbox).map((request) => `${request.method} ${request.path}`)).toEqual([
@@ -176,13 +194,17 @@ describe('VoxPria node: call resource', () => {
 			const output = await run(sandbox, { resource: 'call', operation: 'getAll', returnAll: true });
 			const state = (await sandbox.state()).calls as Array<{ callId: string }>;
 			expect(output).toHaveLength(40);
-			expect(output.map((item) => item.json.callId)).toEqual(state.map((call) => call.callId).reverse());
+			expect(output.map((item) => item.json.callId)).toEqual(
+				state.map((call) => call.callId).reverse(),
+			);
 			expect(output.every((item) => JSON.stringify(item.pairedItem) === '{"item":0}')).toBe(true);
 		});
 
 		it('filters by status on the client; Limit counts matching calls', async () => {
 			const state = (await sandbox.state()).calls as Array<{ callId: string; status: string }>;
-			const failedOrBusy = state.filter((call) => ['failed', 'busy'].includes(call.status)).reverse();
+			const failedOrBusy = state
+				.filter((call) => ['failed', 'busy'].includes(call.status))
+				.reverse();
 			expect(failedOrBusy).toHaveLength(16);
 
 			const output = await run(sandbox, {
@@ -191,9 +213,13 @@ describe('VoxPria node: call resource', () => {
 				limit: 3,
 				filters: { status: ['failed', 'busy'] },
 			});
-			expect(output.map((item) => item.json.callId)).toEqual(failedOrBusy.slice(0, 3).map((call) => call.callId));
+			expect(output.map((item) => item.json.callId)).toEqual(
+				failedOrBusy.slice(0, 3).map((call) => call.callId),
+			);
 			// The API has no status filter: nothing of it is sent, and full pages are asked for.
-			expect(apiRequests(sandbox).map((request) => request.query)).toEqual([{ page: '1', limit: '1000' }]);
+			expect(apiRequests(sandbox).map((request) => request.query)).toEqual([
+				{ page: '1', limit: '1000' },
+			]);
 
 			const all = await run(sandbox, {
 				resource: 'call',
@@ -205,8 +231,17 @@ describe('VoxPria node: call resource', () => {
 		});
 
 		it('runs once per input item', async () => {
-			const output = await run(sandbox, { resource: 'call', operation: 'getAll', limit: 2 }, items(2));
-			expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 1 }, { item: 1 }]);
+			const output = await run(
+				sandbox,
+				{ resource: 'call', operation: 'getAll', limit: 2 },
+				items(2),
+			);
+			expect(output.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 1 },
+			]);
 		});
 	});
 });

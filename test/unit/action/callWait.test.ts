@@ -21,10 +21,21 @@ describe('VoxPria node: Start call with Wait for Completion', () => {
 	it('outputs each finished call with its final status: completed, failed, no_answer, busy', async () => {
 		const numbers = ['+14155559999', '+14155550001', '+14155550002', '+14155550003'];
 		const started = Date.now();
-		const output = await run(fast, waitingStart(), numbers.map((phone) => ({ json: { phone } })));
+		const output = await run(
+			fast,
+			waitingStart(),
+			numbers.map((phone) => ({ json: { phone } })),
+		);
 
 		expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 1000 - 50);
-		expect(output.map((item) => [item.json.toNumber, item.json.status, item.json.outcome, item.pairedItem])).toEqual([
+		expect(
+			output.map((item) => [
+				item.json.toNumber,
+				item.json.status,
+				item.json.outcome,
+				item.pairedItem,
+			]),
+		).toEqual([
 			['+14155559999', 'completed', expect.any(String), { item: 0 }],
 			['+14155550001', 'failed', 'failed', { item: 1 }],
 			['+14155550002', 'no_answer', 'no_answer', { item: 2 }],
@@ -44,7 +55,9 @@ describe('VoxPria node: Start call with Wait for Completion', () => {
 
 	it('times out with an error that gives the call ID and its status, and says the call goes on', async () => {
 		const started = Date.now();
-		const error = await failure(run(slow, waitingStart({ timeout: 1 }), [{ json: { phone: '+14155551234' } }]));
+		const error = await failure(
+			run(slow, waitingStart({ timeout: 1 }), [{ json: { phone: '+14155551234' } }]),
+		);
 		const [call] = (await slow.state()).calls as Array<{ callId: string }>;
 
 		expect(Date.now() - started).toBeLessThan(3000);
@@ -60,9 +73,14 @@ describe('VoxPria node: Start call with Wait for Completion', () => {
 	}, 10_000);
 
 	it('with Continue On Fail, a timeout is an error item holding callId and status', async () => {
-		const output = await run(slow, waitingStart({ timeout: 1 }), [{ json: { phone: '+14155551234' } }], {
-			continueOnFail: true,
-		});
+		const output = await run(
+			slow,
+			waitingStart({ timeout: 1 }),
+			[{ json: { phone: '+14155551234' } }],
+			{
+				continueOnFail: true,
+			},
+		);
 		const [call] = (await slow.state()).calls as Array<{ callId: string }>;
 		expect(output).toEqual([
 			{
@@ -92,7 +110,9 @@ describe('VoxPria node: Start call with Wait for Completion', () => {
 	}, 10_000);
 
 	it('without Wait for Completion, outputs the queued call at once and checks nothing', async () => {
-		const output = await run(fast, waitingStart({ waitForCompletion: false }), [{ json: { phone: '+14155551234' } }]);
+		const output = await run(fast, waitingStart({ waitForCompletion: false }), [
+			{ json: { phone: '+14155551234' } },
+		]);
 		expect(output[0].json.status).toBe('queued');
 		expect(apiRequests(fast).map((request) => request.method)).toEqual(['POST']);
 	});

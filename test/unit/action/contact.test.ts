@@ -1,6 +1,12 @@
 import { apiRequests, failure, run, useSandbox, type Sandbox } from './setup';
 
-type Contact = { contactId: string; phone: string; firstName: string | null; email: string | null; metadata: unknown };
+type Contact = {
+	contactId: string;
+	phone: string;
+	firstName: string | null;
+	email: string | null;
+	metadata: unknown;
+};
 
 describe('VoxPria node: contact resource', () => {
 	let sandbox: Sandbox;
@@ -17,11 +23,21 @@ describe('VoxPria node: contact resource', () => {
 				firstName: 'Chloé',
 				lastName: '',
 				email: 'chloe@example.com',
-				metadata: { field: [{ name: 'crmId', value: '0012X' }, { name: 'source', value: 'webinar' }] },
+				metadata: {
+					field: [
+						{ name: 'crmId', value: '0012X' },
+						{ name: 'source', value: 'webinar' },
+					],
+				},
 			});
 
 			const [request] = apiRequests(sandbox);
-			expect(request).toMatchObject({ method: 'POST', path: '/api/v1/contacts', query: {}, status: 201 });
+			expect(request).toMatchObject({
+				method: 'POST',
+				path: '/api/v1/contacts',
+				query: {},
+				status: 201,
+			});
 			expect(request.body).toEqual({
 				phone: '+442079460958',
 				firstName: 'Chloé',
@@ -63,7 +79,9 @@ describe('VoxPria node: contact resource', () => {
 		});
 
 		it('refuses a phone number that is not E.164, naming it, before any request', async () => {
-			const error = await failure(run(sandbox, { resource: 'contact', operation: 'create', phone: '0612345678' }));
+			const error = await failure(
+				run(sandbox, { resource: 'contact', operation: 'create', phone: '0612345678' }),
+			);
 			expect(error.message).toBe(
 				'Phone must be a phone number in E.164 format, such as "+14155551234", but got "0612345678"',
 			);
@@ -74,7 +92,9 @@ describe('VoxPria node: contact resource', () => {
 
 	describe('update', () => {
 		it('sends only the fields that were added', async () => {
-			await sandbox.seed({ contacts: [{ contactId: 'ct_1', phone: '+14155550100', firstName: 'Ana', email: 'a@x.io' }] });
+			await sandbox.seed({
+				contacts: [{ contactId: 'ct_1', phone: '+14155550100', firstName: 'Ana', email: 'a@x.io' }],
+			});
 			await sandbox.clearRequests();
 			const output = await run(sandbox, {
 				resource: 'contact',
@@ -83,9 +103,9 @@ describe('VoxPria node: contact resource', () => {
 				updateFields: { firstName: 'Anna', metadataJson: '{"vip": true}' },
 			});
 
-			expect(apiRequests(sandbox).map((request) => [request.method, request.path, request.body])).toEqual([
-				['PUT', '/api/v1/contacts/ct_1', { firstName: 'Anna', metadata: { vip: true } }],
-			]);
+			expect(
+				apiRequests(sandbox).map((request) => [request.method, request.path, request.body]),
+			).toEqual([['PUT', '/api/v1/contacts/ct_1', { firstName: 'Anna', metadata: { vip: true } }]]);
 			expect(output[0].json).toMatchObject({
 				contactId: 'ct_1',
 				phone: '+14155550100',
@@ -98,11 +118,23 @@ describe('VoxPria node: contact resource', () => {
 
 		it('checks a new phone number and refuses an empty update, without a request', async () => {
 			const badPhone = await failure(
-				run(sandbox, { resource: 'contact', operation: 'update', contactId: 'ct_1', updateFields: { phone: '12' } }),
+				run(sandbox, {
+					resource: 'contact',
+					operation: 'update',
+					contactId: 'ct_1',
+					updateFields: { phone: '12' },
+				}),
 			);
-			expect(badPhone.message).toBe('Phone must be a phone number in E.164 format, such as "+14155551234", but got "12"');
+			expect(badPhone.message).toBe(
+				'Phone must be a phone number in E.164 format, such as "+14155551234", but got "12"',
+			);
 			const nothing = await failure(
-				run(sandbox, { resource: 'contact', operation: 'update', contactId: 'ct_1', updateFields: {} }),
+				run(sandbox, {
+					resource: 'contact',
+					operation: 'update',
+					contactId: 'ct_1',
+					updateFields: {},
+				}),
 			);
 			expect(nothing.message).toBe('Nothing to update: add at least one field under Update Fields');
 			expect(apiRequests(sandbox)).toEqual([]);
@@ -110,7 +142,12 @@ describe('VoxPria node: contact resource', () => {
 
 		it('an unknown contact is a 404 error', async () => {
 			const error = await failure(
-				run(sandbox, { resource: 'contact', operation: 'update', contactId: 'ct_nope', updateFields: { lastName: 'X' } }),
+				run(sandbox, {
+					resource: 'contact',
+					operation: 'update',
+					contactId: 'ct_nope',
+					updateFields: { lastName: 'X' },
+				}),
 			);
 			expect(error.httpCode).toBe('404');
 			expect(error.description).toBe('Contact not found | PUT /api/v1/contacts/ct_nope');
@@ -121,11 +158,17 @@ describe('VoxPria node: contact resource', () => {
 		it('deletes by contact ID', async () => {
 			await sandbox.seed({ contacts: [{ contactId: 'ct_9', phone: '+14155550109' }] });
 			await sandbox.clearRequests();
-			const output = await run(sandbox, { resource: 'contact', operation: 'delete', contactId: 'ct_9' });
+			const output = await run(sandbox, {
+				resource: 'contact',
+				operation: 'delete',
+				contactId: 'ct_9',
+			});
 			expect(apiRequests(sandbox).map((request) => `${request.method} ${request.path}`)).toEqual([
 				'DELETE /api/v1/contacts/ct_9',
 			]);
-			expect(output).toEqual([{ json: { contactId: 'ct_9', deleted: true }, pairedItem: { item: 0 } }]);
+			expect(output).toEqual([
+				{ json: { contactId: 'ct_9', deleted: true }, pairedItem: { item: 0 } },
+			]);
 			expect(await contacts()).toEqual([]);
 		});
 	});
@@ -137,9 +180,13 @@ describe('VoxPria node: contact resource', () => {
 			const all = await contacts();
 
 			const limited = await run(sandbox, { resource: 'contact', operation: 'getAll' });
-			expect(limited.map((item) => item.json.contactId)).toEqual(all.slice(0, 50).map((contact) => contact.contactId));
+			expect(limited.map((item) => item.json.contactId)).toEqual(
+				all.slice(0, 50).map((contact) => contact.contactId),
+			);
 			expect(limited[0]).toEqual({ json: all[0], pairedItem: { item: 0 } });
-			expect(apiRequests(sandbox).map((request) => request.query)).toEqual([{ page: '1', limit: '50' }]);
+			expect(apiRequests(sandbox).map((request) => request.query)).toEqual([
+				{ page: '1', limit: '50' },
+			]);
 		});
 	});
 });

@@ -21,7 +21,11 @@ function people(count: number, full = false): INodeExecutionData[] {
 	}));
 }
 
-const bulk = (extra: Record<string, unknown> = {}) => ({ resource: 'contact', operation: 'createMany', ...extra });
+const bulk = (extra: Record<string, unknown> = {}) => ({
+	resource: 'contact',
+	operation: 'createMany',
+	...extra,
+});
 type BulkBody = { contacts: Array<Record<string, unknown>> };
 
 describe('VoxPria node: contact bulk import (Create Many)', () => {
@@ -39,7 +43,9 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 		const output = await run(sandbox, bulk(), input);
 
 		const requests = apiRequests(sandbox);
-		expect(requests.map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual([
+		expect(
+			requests.map((request) => `${request.method} ${request.path} ${request.status}`),
+		).toEqual([
 			'POST /api/v1/contacts/bulk 200',
 			'POST /api/v1/contacts/bulk 200',
 			'POST /api/v1/contacts/bulk 200',
@@ -88,8 +94,18 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 			],
 		);
 		expect((apiRequests(sandbox)[0].body as BulkBody).contacts).toEqual([
-			{ phone: '+14155550100', firstName: 'Ana', lastName: 'Silva', metadata: { source: 'crm', id: 7 } },
-			{ phone: '+14155550101', firstName: 'Bruno', lastName: 'Moreau', metadata: { source: 'crm', id: 8 } },
+			{
+				phone: '+14155550100',
+				firstName: 'Ana',
+				lastName: 'Silva',
+				metadata: { source: 'crm', id: 7 },
+			},
+			{
+				phone: '+14155550101',
+				firstName: 'Bruno',
+				lastName: 'Moreau',
+				metadata: { source: 'crm', id: 8 },
+			},
 		]);
 		expect(output[0].json).toMatchObject({ imported: 2, skipped: 0, failed: 0, errors: [] });
 		expect(output[0].pairedItem).toEqual([{ item: 0 }, { item: 1 }]);
@@ -100,11 +116,14 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 		input[1].json.metadata = '{not json';
 		const output = await run(sandbox, bulk(), input);
 
-		expect((apiRequests(sandbox)[0].body as BulkBody).contacts.map((contact) => contact.phone)).toEqual([
-			phoneFor(0),
-			phoneFor(2),
-		]);
-		const summary = output[0].json as { imported: number; total: number; errors: Array<Record<string, unknown>> };
+		expect(
+			(apiRequests(sandbox)[0].body as BulkBody).contacts.map((contact) => contact.phone),
+		).toEqual([phoneFor(0), phoneFor(2)]);
+		const summary = output[0].json as {
+			imported: number;
+			total: number;
+			errors: Array<Record<string, unknown>>;
+		};
 		expect(summary.imported).toBe(2);
 		expect(summary.total).toBe(3);
 		expect(summary.errors).toHaveLength(1);
@@ -138,8 +157,20 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 			total: 3,
 			batches: 1,
 			errors: [
-				{ itemIndex: 0, arrayIndex: 1, phone: 'bad', error: PHONE_ERROR, contact: { phone: 'bad' } },
-				{ itemIndex: 0, arrayIndex: 2, phone: null, error: 'A contact must be a JSON object', contact: {} },
+				{
+					itemIndex: 0,
+					arrayIndex: 1,
+					phone: 'bad',
+					error: PHONE_ERROR,
+					contact: { phone: 'bad' },
+				},
+				{
+					itemIndex: 0,
+					arrayIndex: 2,
+					phone: null,
+					error: 'A contact must be a JSON object',
+					contact: {},
+				},
 			],
 		});
 		expect(output[0].pairedItem).toEqual([{ item: 0 }]);
@@ -151,16 +182,15 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 			{ json: { list: [{ phone: '+1' }] } },
 			{ json: { list: [{ phone: '+14155550100' }] } },
 		]);
-		expect((apiRequests(sandbox)[0].body as BulkBody).contacts.map((contact) => contact.phone)).toEqual([
-			'+14155550100',
-			'+14155550101',
-			'+1',
-			'+14155550100',
-		]);
+		expect(
+			(apiRequests(sandbox)[0].body as BulkBody).contacts.map((contact) => contact.phone),
+		).toEqual(['+14155550100', '+14155550101', '+1', '+14155550100']);
 		expect(output[0].json).toMatchObject({
 			imported: 2,
 			skipped: 1,
-			errors: [{ itemIndex: 1, arrayIndex: 0, phone: '+1', error: PHONE_ERROR, contact: { phone: '+1' } }],
+			errors: [
+				{ itemIndex: 1, arrayIndex: 0, phone: '+1', error: PHONE_ERROR, contact: { phone: '+1' } },
+			],
 		});
 		expect(output[0].pairedItem).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 	});
@@ -173,7 +203,9 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 			]),
 		);
 		expect(error.message).toBe('Contacts (JSON) must be a JSON array, not an object');
-		expect(error.description).toMatch(/^Give a JSON array, for example \[\{"phone": "\+14155551234"/);
+		expect(error.description).toMatch(
+			/^Give a JSON array, for example \[\{"phone": "\+14155551234"/,
+		);
 		expect(error.context.itemIndex).toBe(1);
 		expect(apiRequests(sandbox)).toHaveLength(0);
 	});
@@ -186,11 +218,9 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 
 		const requests = apiRequests(sandbox);
 		expect(requests.map((request) => request.status)).toEqual([413, 200, 200]);
-		expect(requests.map((request) => (request.body as BulkBody | null)?.contacts?.length ?? null)).toEqual([
-			null,
-			5_000,
-			5_000,
-		]);
+		expect(
+			requests.map((request) => (request.body as BulkBody | null)?.contacts?.length ?? null),
+		).toEqual([null, 5_000, 5_000]);
 		expect((requests[1].body as BulkBody).contacts[1]).toEqual({
 			phone: phoneFor(1),
 			firstName: 'First1',
@@ -208,7 +238,12 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 					itemIndex: 7_777,
 					phone: '+0000',
 					error: PHONE_ERROR,
-					contact: { phone: '+0000', firstName: 'First7777', email: 'p7777@example.com', metadata: { row: 7_777 } },
+					contact: {
+						phone: '+0000',
+						firstName: 'First7777',
+						email: 'p7777@example.com',
+						metadata: { row: 7_777 },
+					},
 				},
 			],
 		});
@@ -229,7 +264,9 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 			expect(apiRequests(sandbox).map((request) => request.status)).toEqual([200, 500]);
 			expect(error.constructor.name).toBe('NodeApiError');
 			expect(error.httpCode).toBe('500');
-			expect(error.message).toBe('VoxPria had a server error (HTTP 500); try again in a few minutes');
+			expect(error.message).toBe(
+				'VoxPria had a server error (HTTP 500); try again in a few minutes',
+			);
 			expect(error.description).toBe(
 				'Batch 2 of 2 (items 10000 to 14999) was not imported. The 1 batch(es) before it were (imported 10000, skipped 0); running the import again skips those numbers. Import queue full | POST /api/v1/contacts/bulk',
 			);
@@ -240,7 +277,14 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 		it('with Continue On Fail, outputs the summary of the first batch and an error item for the second', async () => {
 			const output = await run(sandbox, bulk(), people(15_000), { continueOnFail: true });
 			expect(output).toHaveLength(2);
-			expect(output[0].json).toEqual({ imported: 10_000, skipped: 0, failed: 0, total: 15_000, batches: 2, errors: [] });
+			expect(output[0].json).toEqual({
+				imported: 10_000,
+				skipped: 0,
+				failed: 0,
+				total: 15_000,
+				batches: 2,
+				errors: [],
+			});
 			expect(output[0].pairedItem).toEqual(Array.from({ length: 10_000 }, (_, item) => ({ item })));
 			expect(output[1].json).toEqual({
 				error: 'VoxPria had a server error (HTTP 500); try again in a few minutes',
@@ -248,7 +292,9 @@ describe('VoxPria node: contact bulk import (Create Many)', () => {
 				detail:
 					'Batch 2 of 2 (items 10000 to 14999) was not imported. The 1 batch(es) before it were (imported 10000, skipped 0); running the import again skips those numbers.',
 			});
-			expect(output[1].pairedItem).toEqual(Array.from({ length: 5_000 }, (_, index) => ({ item: 10_000 + index })));
+			expect(output[1].pairedItem).toEqual(
+				Array.from({ length: 5_000 }, (_, index) => ({ item: 10_000 + index })),
+			);
 		}, 20_000);
 	});
 });

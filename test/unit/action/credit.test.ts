@@ -19,7 +19,9 @@ describe('VoxPria node: credit resource', () => {
 		expect(apiRequests(sandbox)).toHaveLength(1);
 		expect(request).toMatchObject({ method: 'GET', path: '/api/v1/credits', query: {} });
 		expect(request.headers.authorization).toBe(`Bearer ${sandbox.apiKey}`);
-		expect(output).toEqual([{ json: { balance: 742.5, currency: 'credits' }, pairedItem: { item: 0 } }]);
+		expect(output).toEqual([
+			{ json: { balance: 742.5, currency: 'credits' }, pairedItem: { item: 0 } },
+		]);
 	});
 
 	it('getUsage sends the dates as ISO timestamps, wall-clock times in the workflow time zone', async () => {
@@ -34,7 +36,9 @@ describe('VoxPria node: credit resource', () => {
 		// The harness's workflow has no time zone setting, so n8n's default, America/New_York, applies.
 		const output = await run(sandbox, usage('2025-02-01T00:00:00', '2025-02-28'));
 
-		expect(apiRequests(sandbox).map((request) => [request.method, request.path, request.query])).toEqual([
+		expect(
+			apiRequests(sandbox).map((request) => [request.method, request.path, request.query]),
+		).toEqual([
 			[
 				'GET',
 				'/api/v1/credits/usage',
@@ -65,7 +69,9 @@ describe('VoxPria node: credit resource', () => {
 	});
 
 	it('getUsage refuses a start after the end, and missing dates, before any request', async () => {
-		const reversed = await failure(run(sandbox, usage('2025-03-01T00:00:00Z', '2025-02-01T00:00:00Z')));
+		const reversed = await failure(
+			run(sandbox, usage('2025-03-01T00:00:00Z', '2025-02-01T00:00:00Z')),
+		);
 		expect(reversed.constructor.name).toBe('NodeOperationError');
 		expect(reversed.message).toBe(
 			'Start Date (2025-03-01T00:00:00.000Z) is after End Date (2025-02-01T00:00:00.000Z)',

@@ -32,9 +32,15 @@ function shownFor(resource: string, operation: string): string[] {
 
 function everyProperty(list: INodeProperties[]): INodeProperties[] {
 	return list.flatMap((property) => {
-		const nested = (property.options ?? []) as Array<INodeProperties | { values?: INodeProperties[] }>;
+		const nested = (property.options ?? []) as Array<
+			INodeProperties | { values?: INodeProperties[] }
+		>;
 		const children = nested.flatMap((option) =>
-			'values' in option && option.values ? option.values : 'type' in option ? [option as INodeProperties] : [],
+			'values' in option && option.values
+				? option.values
+				: 'type' in option
+					? [option as INodeProperties]
+					: [],
 		);
 		return [property, ...everyProperty(children)];
 	});
@@ -61,7 +67,8 @@ describe('VoxPria node description', () => {
 		const operations: Record<string, string[]> = {};
 		for (const name of resources) {
 			const operation = properties.find(
-				(property) => property.name === 'operation' && property.displayOptions?.show?.resource?.includes(name),
+				(property) =>
+					property.name === 'operation' && property.displayOptions?.show?.resource?.includes(name),
 			)!;
 			expect(operation.noDataExpression).toBe(true);
 			const options = operation.options as INodePropertyOptions[];
@@ -71,7 +78,9 @@ describe('VoxPria node description', () => {
 				expect(option.action).toMatch(/^[A-Z][a-z]/);
 				expect(option.description?.length).toBeGreaterThan(20);
 			}
-			expect(Object.keys(handlers[String(name)]).sort()).toEqual([...operations[String(name)]].sort());
+			expect(Object.keys(handlers[String(name)]).sort()).toEqual(
+				[...operations[String(name)]].sort(),
+			);
 		}
 		expect(operations).toEqual({
 			agent: ['get', 'getFlow', 'getAll'],
@@ -127,13 +136,20 @@ describe('VoxPria node description', () => {
 
 	it('follows n8n conventions: sorted options, Return All / Limit, "Whether" for booleans', () => {
 		for (const property of everyProperty(properties)) {
-			if ((property.type === 'options' || property.type === 'multiOptions') && property.name !== 'operation') {
+			if (
+				(property.type === 'options' || property.type === 'multiOptions') &&
+				property.name !== 'operation'
+			) {
 				const names = (property.options as INodePropertyOptions[]).map((option) => option.name);
-				expect({ [property.name]: names }).toEqual({ [property.name]: [...names].sort((a, b) => a.localeCompare(b)) });
+				expect({ [property.name]: names }).toEqual({
+					[property.name]: [...names].sort((a, b) => a.localeCompare(b)),
+				});
 			}
 			if (property.type === 'boolean') expect(property.description).toMatch(/^Whether /);
 			if (property.name === 'returnAll') {
-				expect(property.description).toBe('Whether to return all results or only up to a given limit');
+				expect(property.description).toBe(
+					'Whether to return all results or only up to a given limit',
+				);
 			}
 			if (property.name === 'limit') {
 				expect(property).toMatchObject({
@@ -146,9 +162,12 @@ describe('VoxPria node description', () => {
 		const start = properties.find((property) => property.name === 'toNumber')!;
 		expect(start.description).toContain('+14155551234');
 		const callOperation = properties.find(
-			(property) => property.name === 'operation' && property.displayOptions?.show?.resource?.includes('call'),
+			(property) =>
+				property.name === 'operation' && property.displayOptions?.show?.resource?.includes('call'),
 		)!;
-		const startOption = (callOperation.options as INodePropertyOptions[]).find((option) => option.value === 'create')!;
+		const startOption = (callOperation.options as INodePropertyOptions[]).find(
+			(option) => option.value === 'create',
+		)!;
 		expect(startOption).toMatchObject({ name: 'Start', action: 'Start a call' });
 		expect(startOption.description).toContain('real phone call and uses credits');
 	});

@@ -17,18 +17,34 @@ const operations: Array<[string, string, (id: string) => IDataObject]> = [
 			updateFields: { firstName: 'Ana' },
 		}),
 	],
-	['Contact → Delete', 'Contact ID', (id) => ({ resource: 'contact', operation: 'delete', contactId: id })],
+	[
+		'Contact → Delete',
+		'Contact ID',
+		(id) => ({ resource: 'contact', operation: 'delete', contactId: id }),
+	],
 	[
 		'Agent → Get',
 		'Agent ID',
-		(id) => ({ resource: 'agent', operation: 'get', agentId: { __rl: true, mode: 'id', value: id } }),
+		(id) => ({
+			resource: 'agent',
+			operation: 'get',
+			agentId: { __rl: true, mode: 'id', value: id },
+		}),
 	],
 	[
 		'Agent → Get Flow',
 		'Agent ID',
-		(id) => ({ resource: 'agent', operation: 'getFlow', agentId: { __rl: true, mode: 'id', value: id } }),
+		(id) => ({
+			resource: 'agent',
+			operation: 'getFlow',
+			agentId: { __rl: true, mode: 'id', value: id },
+		}),
 	],
-	['Webhook → Delete', 'Webhook ID', (id) => ({ resource: 'webhook', operation: 'delete', webhookId: id })],
+	[
+		'Webhook → Delete',
+		'Webhook ID',
+		(id) => ({ resource: 'webhook', operation: 'delete', webhookId: id }),
+	],
 ];
 
 /** IDs that would change which URL is requested, or that VoxPria never issues. */
@@ -83,7 +99,11 @@ describe('VoxPria node: IDs that would change the request path', () => {
 				{ contactId: 'ct_plain', phone: '+14155550101' },
 			],
 		});
-		const output = await run(sandbox, { resource: 'contact', operation: 'delete', contactId: ' ct_a.b:c-d ' });
+		const output = await run(sandbox, {
+			resource: 'contact',
+			operation: 'delete',
+			contactId: ' ct_a.b:c-d ',
+		});
 		expect(output).toEqual([
 			{ json: { contactId: 'ct_a.b:c-d', deleted: true }, pairedItem: { item: 0 } },
 		]);
@@ -93,16 +113,24 @@ describe('VoxPria node: IDs that would change the request path', () => {
 	});
 
 	it('with Continue On Fail, a crafted ID fails only its own item; the others run', async () => {
-		await sandbox.seed({ webhooks: [{ webhookId: 'wh_1', url: 'https://a.example.com', events: ['call.completed'] }] });
+		await sandbox.seed({
+			webhooks: [{ webhookId: 'wh_1', url: 'https://a.example.com', events: ['call.completed'] }],
+		});
 		const [output] = await runAction(
 			setupFor(sandbox, { resource: 'webhook', operation: 'delete', webhookId: '={{ $json.id }}' }),
 			[{ json: { id: '..' } }, { json: { id: 'wh_1' } }, { json: { id: 'wh_1/..' } }],
 			{ continueOnFail: true },
 		);
 		expect(output).toEqual([
-			{ json: { error: `Webhook ID ".." is not a VoxPria ID: ${allowed}` }, pairedItem: { item: 0 } },
+			{
+				json: { error: `Webhook ID ".." is not a VoxPria ID: ${allowed}` },
+				pairedItem: { item: 0 },
+			},
 			{ json: { webhookId: 'wh_1', deleted: true }, pairedItem: { item: 1 } },
-			{ json: { error: `Webhook ID "wh_1/.." is not a VoxPria ID: ${allowed}` }, pairedItem: { item: 2 } },
+			{
+				json: { error: `Webhook ID "wh_1/.." is not a VoxPria ID: ${allowed}` },
+				pairedItem: { item: 2 },
+			},
 		]);
 		expect(apiRequests(sandbox).map((request) => [request.method, request.path])).toEqual([
 			['DELETE', '/api/v1/webhooks/wh_1'],
@@ -112,17 +140,27 @@ describe('VoxPria node: IDs that would change the request path', () => {
 	it.each(['..', '.', 'wh_1/..', '%2e%2e'])(
 		'the trigger’s own delete (a path built with encodeURIComponent) is refused for %j too',
 		async (id) => {
-			const { context } = hookContext({ credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url } });
-			const error = await failure(voxPriaRequest.call(context, 'DELETE', `/webhooks/${encodeURIComponent(id)}`));
+			const { context } = hookContext({
+				credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
+			});
+			const error = await failure(
+				voxPriaRequest.call(context, 'DELETE', `/webhooks/${encodeURIComponent(id)}`),
+			);
 			expect(error.constructor.name).toBe('NodeOperationError');
-			expect(error.message).toBe(`Webhook ID ${JSON.stringify(id)} is not a VoxPria ID: ${allowed}`);
+			expect(error.message).toBe(
+				`Webhook ID ${JSON.stringify(id)} is not a VoxPria ID: ${allowed}`,
+			);
 			expect(apiRequests(sandbox)).toEqual([]);
 		},
 	);
 
 	it('the trigger’s delete of an ID with a colon, encoded as %3A, is sent', async () => {
-		await sandbox.seed({ webhooks: [{ webhookId: 'wh_a:b', url: 'https://a.example.com', events: ['call.completed'] }] });
-		const { context } = hookContext({ credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url } });
+		await sandbox.seed({
+			webhooks: [{ webhookId: 'wh_a:b', url: 'https://a.example.com', events: ['call.completed'] }],
+		});
+		const { context } = hookContext({
+			credentials: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
+		});
 		await voxPriaRequest.call(context, 'DELETE', `/webhooks/${encodeURIComponent('wh_a:b')}`);
 		expect((await sandbox.state()).webhooks).toEqual([]);
 	});

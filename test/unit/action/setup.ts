@@ -20,7 +20,11 @@ export function apiRequests(sandbox: Sandbox): LoggedRequest[] {
 	return sandbox.requests() as unknown as LoggedRequest[];
 }
 
-export function setupFor(sandbox: Sandbox, parameters: IDataObject, apiKey = sandbox.apiKey): Setup {
+export function setupFor(
+	sandbox: Sandbox,
+	parameters: IDataObject,
+	apiKey = sandbox.apiKey,
+): Setup {
 	return { credentials: { apiKey, baseUrl: sandbox.url }, parameters };
 }
 

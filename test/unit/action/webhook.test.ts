@@ -20,11 +20,18 @@ describe('VoxPria node: webhook resource', () => {
 				method: 'POST',
 				path: '/api/v1/webhooks',
 				query: {},
-				body: { url: 'https://example.com/voxpria-events', events: ['call.completed', 'call.failed'], active: true },
+				body: {
+					url: 'https://example.com/voxpria-events',
+					events: ['call.completed', 'call.failed'],
+					active: true,
+				},
 			});
 			expect(request.headers.authorization).toBe(`Bearer ${sandbox.apiKey}`);
 
-			const [stored] = (await sandbox.state()).webhooks as Array<{ webhookId: string; secret: string }>;
+			const [stored] = (await sandbox.state()).webhooks as Array<{
+				webhookId: string;
+				secret: string;
+			}>;
 			expect(output).toEqual([
 				{
 					json: {
@@ -58,7 +65,12 @@ describe('VoxPria node: webhook resource', () => {
 
 		it('refuses something that is not a URL before asking VoxPria', async () => {
 			const error = await failure(
-				run(sandbox, { resource: 'webhook', operation: 'create', url: 'example.com/hook', events: ['call.completed'] }),
+				run(sandbox, {
+					resource: 'webhook',
+					operation: 'create',
+					url: 'example.com/hook',
+					events: ['call.completed'],
+				}),
 			);
 			expect(error.message).toBe('URL "example.com/hook" is not a web address');
 			expect(error.context.itemIndex).toBe(0);
@@ -72,13 +84,26 @@ describe('VoxPria node: webhook resource', () => {
 				webhooks: [
 					{ webhookId: 'wh_1', url: 'https://a.example.com', events: ['call.completed'] },
 					{ webhookId: 'wh_2', url: 'https://b.example.com', events: ['call.failed'] },
-					{ webhookId: 'wh_3', url: 'https://c.example.com', events: ['campaign.paused'], active: false },
+					{
+						webhookId: 'wh_3',
+						url: 'https://c.example.com',
+						events: ['campaign.paused'],
+						active: false,
+					},
 				],
 			});
-			const output = await run(sandbox, { resource: 'webhook', operation: 'getAll', returnAll: true });
+			const output = await run(sandbox, {
+				resource: 'webhook',
+				operation: 'getAll',
+				returnAll: true,
+			});
 
 			expect(output.map((item) => item.json.webhookId)).toEqual(['wh_1', 'wh_2', 'wh_3']);
-			expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 0 }]);
+			expect(output.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 0 },
+				{ item: 0 },
+			]);
 			expect(output[2].json).toEqual({
 				webhookId: 'wh_3',
 				url: 'https://c.example.com',
@@ -88,7 +113,9 @@ describe('VoxPria node: webhook resource', () => {
 			});
 			expect(output.some((item) => 'secret' in item.json)).toBe(false);
 			// A short first page is followed by one more at that size, which comes back empty.
-			expect(apiRequests(sandbox).map((request) => [request.method, request.path, request.query])).toEqual([
+			expect(
+				apiRequests(sandbox).map((request) => [request.method, request.path, request.query]),
+			).toEqual([
 				['GET', '/api/v1/webhooks', { page: '1', limit: '1000' }],
 				['GET', '/api/v1/webhooks', { page: '2', limit: '3' }],
 			]);
@@ -100,26 +127,41 @@ describe('VoxPria node: webhook resource', () => {
 			});
 			const output = await run(sandbox, { resource: 'webhook', operation: 'getAll', limit: 2 });
 			expect(output.map((item) => item.json.webhookId)).toEqual(['wh_1', 'wh_2']);
-			expect(apiRequests(sandbox).map((request) => request.query)).toEqual([{ page: '1', limit: '2' }]);
+			expect(apiRequests(sandbox).map((request) => request.query)).toEqual([
+				{ page: '1', limit: '2' },
+			]);
 		});
 	});
 
 	describe('delete', () => {
 		it('deletes the webhook by ID', async () => {
 			await sandbox.seed({ webhooks: [{ webhookId: 'wh_gone', url: 'https://example.com' }] });
-			const output = await run(sandbox, { resource: 'webhook', operation: 'delete', webhookId: 'wh_gone' });
+			const output = await run(sandbox, {
+				resource: 'webhook',
+				operation: 'delete',
+				webhookId: 'wh_gone',
+			});
 
-			expect(apiRequests(sandbox).map((request) => [request.method, request.path, request.body])).toEqual([
-				['DELETE', '/api/v1/webhooks/wh_gone', null],
+			expect(
+				apiRequests(sandbox).map((request) => [request.method, request.path, request.body]),
+			).toEqual([['DELETE', '/api/v1/webhooks/wh_gone', null]]);
+			expect(output).toEqual([
+				{ json: { webhookId: 'wh_gone', deleted: true }, pairedItem: { item: 0 } },
 			]);
-			expect(output).toEqual([{ json: { webhookId: 'wh_gone', deleted: true }, pairedItem: { item: 0 } }]);
 			expect((await sandbox.state()).webhooks).toEqual([]);
 		});
 
 		it('reports a webhook VoxPria does not know as already gone instead of failing', async () => {
-			const output = await run(sandbox, { resource: 'webhook', operation: 'delete', webhookId: 'wh_unknown' });
+			const output = await run(sandbox, {
+				resource: 'webhook',
+				operation: 'delete',
+				webhookId: 'wh_unknown',
+			});
 			expect(output).toEqual([
-				{ json: { webhookId: 'wh_unknown', deleted: false, alreadyGone: true }, pairedItem: { item: 0 } },
+				{
+					json: { webhookId: 'wh_unknown', deleted: false, alreadyGone: true },
+					pairedItem: { item: 0 },
+				},
 			]);
 		});
 
@@ -130,10 +172,14 @@ describe('VoxPria node: webhook resource', () => {
 				status: 503,
 				body: { success: false, error: 'Maintenance' },
 			});
-			const error = await failure(run(sandbox, { resource: 'webhook', operation: 'delete', webhookId: 'wh_1' }));
+			const error = await failure(
+				run(sandbox, { resource: 'webhook', operation: 'delete', webhookId: 'wh_1' }),
+			);
 			expect(error.constructor.name).toBe('NodeApiError');
 			expect(error.httpCode).toBe('503');
-			expect(error.message).toBe('VoxPria had a server error (HTTP 503); try again in a few minutes');
+			expect(error.message).toBe(
+				'VoxPria had a server error (HTTP 503); try again in a few minutes',
+			);
 			expect(error.description).toBe('Maintenance | DELETE /api/v1/webhooks/wh_1');
 		});
 	});
