@@ -323,6 +323,20 @@ describe('VoxPria Trigger registration lifecycle', () => {
 	});
 
 	describe('delete', () => {
+		/** A node registered at VoxPria whose next delete of that registration gets `status`. */
+		const registeredWithFailingDelete = async (status: number, error: string) => {
+			const lifecycle = triggerLifecycle(setup);
+			await lifecycle.create();
+			const { secret, webhookId } = registration() as { secret: string; webhookId: string };
+			await sandbox.addFault({
+				method: 'DELETE',
+				path: `/api/v1/webhooks/${webhookId}`,
+				status,
+				body: { success: false, error },
+			});
+			return { lifecycle, secret, webhookId };
+		};
+
 		it('removes the registration and clears static data', async () => {
 			const lifecycle = triggerLifecycle(setup);
 			await lifecycle.create();
@@ -332,29 +346,13 @@ describe('VoxPria Trigger registration lifecycle', () => {
 		});
 
 		it('treats 404 (already gone) as success', async () => {
-			const lifecycle = triggerLifecycle(setup);
-			await lifecycle.create();
-			const { webhookId } = registration() as { webhookId: string };
-			await sandbox.addFault({
-				method: 'DELETE',
-				path: `/api/v1/webhooks/${webhookId}`,
-				status: 404,
-				body: { success: false, error: 'Webhook not found' },
-			});
+			const { lifecycle } = await registeredWithFailingDelete(404, 'Webhook not found');
 			await expect(lifecycle.delete()).resolves.toBe(true);
 			expect(registration()).toEqual({});
 		});
 
 		it('raises a 500 as an API error, keeping what it knows so a later run can retry', async () => {
-			const lifecycle = triggerLifecycle(setup);
-			await lifecycle.create();
-			const { webhookId } = registration() as { webhookId: string };
-			await sandbox.addFault({
-				method: 'DELETE',
-				path: `/api/v1/webhooks/${webhookId}`,
-				status: 500,
-				body: { success: false, error: 'database down' },
-			});
+			const { lifecycle, webhookId } = await registeredWithFailingDelete(500, 'database down');
 			const error = await lifecycle
 				.delete()
 				.catch((caught: Error & { httpCode?: string; description?: string }) => caught);
@@ -377,15 +375,7 @@ describe('VoxPria Trigger registration lifecycle', () => {
 		});
 
 		it('never puts the API key or the secret in an error', async () => {
-			const lifecycle = triggerLifecycle(setup);
-			await lifecycle.create();
-			const { secret, webhookId } = registration() as { secret: string; webhookId: string };
-			await sandbox.addFault({
-				method: 'DELETE',
-				path: `/api/v1/webhooks/${webhookId}`,
-				status: 500,
-				body: { success: false, error: 'nope' },
-			});
+			const { lifecycle, secret } = await registeredWithFailingDelete(500, 'nope');
 			const error = await lifecycle.delete().catch((caught: unknown) => caught);
 			const text = JSON.stringify(error, Object.getOwnPropertyNames(error)) + String(error);
 			expect(text).not.toContain(sandbox.apiKey);
