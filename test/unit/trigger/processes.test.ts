@@ -17,6 +17,9 @@ import { sign } from '../../sandbox/signing';
 type Harness = typeof import('../../helpers/n8n');
 type ProcessStateModule = typeof import('../../../nodes/VoxPriaTrigger/processState');
 
+/** The trigger's answer to a copy of a delivery it has already started. */
+const DUPLICATE = { received: true, duplicate: true };
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function newProcess(): { harness: Harness; state: ProcessStateModule } {
@@ -111,6 +114,13 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 	async function activate(main: { harness: Harness }) {
 		if (!(await lifecycle(main, 'checkExists'))) await lifecycle(main, 'create');
 	}
+	/** A main process that has run the lifecycle, and two webhook processes with their receivers. */
+	async function activeWithTwoWebhookProcesses() {
+		const main = newProcess();
+		const [one, two] = [await receiverIn(newProcess()), await receiverIn(newProcess())];
+		await activate(main);
+		return { main, one, two };
+	}
 	const currentSecret = () => String(store.node().secret);
 	const registrations = async () =>
 		(
@@ -129,28 +139,18 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 	});
 
 	it('starts nothing for a copy that reaches the other webhook process 1 s and 10 s later', async () => {
-		const main = newProcess();
-		const [one, two] = [await receiverIn(newProcess()), await receiverIn(newProcess())];
-		await activate(main);
+		const { one, two } = await activeWithTwoWebhookProcesses();
 		const event = payload();
 		expect((await deliver(one.url, event, currentSecret())).status).toBe(200);
 		await sleep(1000);
-		expect((await deliver(two.url, event, currentSecret())).body).toEqual({
-			received: true,
-			duplicate: true,
-		});
+		expect((await deliver(two.url, event, currentSecret())).body).toEqual(DUPLICATE);
 		await sleep(9000);
-		expect((await deliver(two.url, event, currentSecret())).body).toEqual({
-			received: true,
-			duplicate: true,
-		});
+		expect((await deliver(two.url, event, currentSecret())).body).toEqual(DUPLICATE);
 		expect(one.started.length + two.started.length).toBe(1);
 	}, 30_000);
 
 	it('a save made from an older view drops the other process’s delivery; the next signed request there puts it back', async () => {
-		const main = newProcess();
-		const [one, two] = [await receiverIn(newProcess()), await receiverIn(newProcess())];
-		await activate(main);
+		const { one, two } = await activeWithTwoWebhookProcesses();
 		const secret = currentSecret();
 		const [first, second] = [payload(), payload()];
 		// Process two loads static data, then process one saves `first`, then two saves `second`:
@@ -162,23 +162,15 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		const keys = () => decodeMemory(store.node().seen)?.entries.length;
 		expect(keys()).toBe(1);
 		// A copy of `second` reaches process one: a duplicate, and one sees the database lacks `first`.
-		expect((await deliver(one.url, second, secret)).body).toEqual({
-			received: true,
-			duplicate: true,
-		});
+		expect((await deliver(one.url, second, secret)).body).toEqual(DUPLICATE);
 		expect(keys()).toBe(2);
 		// So a copy of `first` that reaches process two is recognised.
-		expect((await deliver(two.url, first, secret)).body).toEqual({
-			received: true,
-			duplicate: true,
-		});
+		expect((await deliver(two.url, first, secret)).body).toEqual(DUPLICATE);
 		expect(one.started.length + two.started.length).toBe(2);
 	}, 30_000);
 
 	it('a late copy at a process whose database view lost the delivery waits, learns it from the next saves, and starts nothing', async () => {
-		const main = newProcess();
-		const [one, two] = [await receiverIn(newProcess()), await receiverIn(newProcess())];
-		await activate(main);
+		const { one, two } = await activeWithTwoWebhookProcesses();
 		const secret = currentSecret();
 		// Both processes handle fresh deliveries, so each has seen the other's saves.
 		for (let n = 0; n < 4; n++) await deliver([one, two][n % 2].url, payload(), secret);
@@ -203,7 +195,7 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		await sleep(300);
 		await deliver(one.url, payload(), secret);
 		await deliver(two.url, payload(), secret);
-		expect((await copy).body).toEqual({ received: true, duplicate: true });
+		expect((await copy).body).toEqual(DUPLICATE);
 		const runs = [...one.started, ...two.started].filter(
 			(run) =>
 				(run.items[0].json.data as IDataObject).callId === (first.data as IDataObject).callId,
@@ -231,9 +223,7 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 	}, 30_000);
 
 	it('queue mode: an old registration written back by one process is put right by a process that knows the new one', async () => {
-		const main = newProcess();
-		const [one, two] = [await receiverIn(newProcess()), await receiverIn(newProcess())];
-		await activate(main);
+		const { main, one, two } = await activeWithTwoWebhookProcesses();
 		const oldSecret = currentSecret();
 		let newSecret = '';
 		const status = await deliverSlowly(one.url, payload(), oldSecret, async () => {
