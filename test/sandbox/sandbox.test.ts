@@ -1,4 +1,3 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
@@ -6,6 +5,7 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
+import { ensureCert } from '../e2e/lib/tls';
 import { startSandbox } from './server';
 import { sign } from './signing';
 
@@ -60,7 +60,7 @@ function closeServer(server: http.Server): Promise<void> {
 
 /** A webhook receiver that records the exact bytes it gets and answers `statuses` in turn. */
 async function startReceiver(
-	options: { statuses?: number[]; delayMs?: number; tls?: { key: Buffer; cert: Buffer } } = {},
+	options: { statuses?: number[]; delayMs?: number; tls?: { key: string; cert: string } } = {},
 ): Promise<Receiver> {
 	const hits: Hit[] = [];
 	const statuses = options.statuses ?? [200];
@@ -544,33 +544,13 @@ describe('retries', () => {
 });
 
 describe('HTTPS receivers', () => {
-	let tls: { key: Buffer; cert: Buffer };
+	let tls: { key: string; cert: string };
 	let dir: string;
 
 	beforeAll(() => {
 		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxpria-sandbox-'));
-		const keyFile = path.join(dir, 'key.pem');
-		const certFile = path.join(dir, 'cert.pem');
-		execFileSync(
-			'openssl',
-			[
-				'req',
-				'-x509',
-				'-newkey',
-				'rsa:2048',
-				'-nodes',
-				'-subj',
-				'/CN=localhost',
-				'-days',
-				'1',
-				'-keyout',
-				keyFile,
-				'-out',
-				certFile,
-			],
-			{ stdio: 'ignore' },
-		);
-		tls = { key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) };
+		const { keyPem, certPem } = ensureCert({ cacheDir: dir });
+		tls = { key: keyPem, cert: certPem };
 	});
 	afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
