@@ -35,10 +35,19 @@ function signalAllNow() {
 function installHooks() {
 	if (hooksInstalled) return;
 	hooksInstalled = true;
-	process.on('exit', signalAllNow);
+	onExitOrSignal(signalAllNow);
+}
+
+/**
+ * Runs `cleanup` when this process exits or gets SIGINT, SIGTERM or SIGHUP; after a signal it
+ * re-raises it unless another listener handles it.
+ * @param {() => void} cleanup
+ */
+function onExitOrSignal(cleanup) {
+	process.on('exit', cleanup);
 	for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
 		const onSignal = () => {
-			signalAllNow();
+			cleanup();
 			process.removeListener(sig, onSignal);
 			// If nobody else handles the signal, behave as if we had not been here.
 			if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
@@ -94,4 +103,4 @@ function guard({ pid, group = false, signal: sig = 'SIGTERM', removeDir }) {
 	};
 }
 
-module.exports = { guard };
+module.exports = { guard, onExitOrSignal };

@@ -27,6 +27,7 @@ const path = require('node:path');
 const os = require('node:os');
 const { spawn } = require('node:child_process');
 const { ensureCert } = require('./tls');
+const { onExitOrSignal } = require('./guard');
 const { installPackage } = require('./pack');
 const { npmEnv } = require('./runtime');
 const { request, waitFor, sleep, twoFreePorts, freePort } = require('./http');
@@ -107,16 +108,7 @@ function killAllNow() {
 function installExitHooks() {
 	if (hooksInstalled) return;
 	hooksInstalled = true;
-	process.on('exit', killAllNow);
-	for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
-		const onSignal = () => {
-			killAllNow();
-			process.removeListener(sig, onSignal);
-			// If nobody else handles the signal, behave as if we had not been here.
-			if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-		};
-		process.on(sig, onSignal);
-	}
+	onExitOrSignal(killAllNow);
 }
 
 /**
