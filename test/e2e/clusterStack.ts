@@ -6,7 +6,13 @@
  * workflow builders and helpers (triggerWorkflow, activeWorkflow, productionUrl, registrationsFor,
  * webhookWorkflow, postToWebhook, waitForExecutions, ...) work on it unchanged.
  */
-import { ensureBuilt, ownerWithCredential, type Sandbox, type Stack, STACK_TIMEOUT } from './stack';
+import {
+	ensureBuilt,
+	ownerWithCredential,
+	type Sandbox,
+	type Stack,
+	useStartedStack,
+} from './stack';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { ensureRuntime } = require('./lib/runtime') as typeof import('./lib/runtime');
@@ -80,20 +86,10 @@ export async function startClusterStack(options: ClusterStackOptions = {}): Prom
 	}
 }
 
-/**
- * Starts a cluster stack before a describe block's tests and stops it after them, handing it to
- * `use` once started (as useReliabilityStack does).
- */
+/** Starts a cluster stack before a describe block's tests and stops it after them (useStartedStack). */
 export function useClusterStack(
 	use: (stack: ClusterStack) => void,
 	options: ClusterStackOptions = {},
 ): void {
-	let stack: ClusterStack | undefined;
-	beforeAll(async () => {
-		stack = await startClusterStack(options);
-		use(stack);
-	}, STACK_TIMEOUT);
-	afterAll(async () => {
-		await stack?.stop();
-	}, 180_000);
+	useStartedStack(() => startClusterStack(options), use, 180_000);
 }

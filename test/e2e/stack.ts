@@ -89,6 +89,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	}
 }
 
+/**
+ * Starts a stack before a file's (or describe block's) tests and stops it after them, handing it to
+ * `use` once started (as useSandbox does for the unit tests), so that the tests keep a plain
+ * variable.
+ */
+export function useStartedStack<S extends { stop(): Promise<void> }>(
+	start: () => Promise<S>,
+	use: (stack: S) => void,
+	stopTimeoutMs: number,
+): void {
+	let stack: S | undefined;
+	beforeAll(async () => {
+		stack = await start();
+		use(stack);
+	}, STACK_TIMEOUT);
+	afterAll(async () => {
+		await stack?.stop();
+	}, stopTimeoutMs);
+}
+
 let counter = 0;
 /** A fresh id for a trigger node's webhook, so each workflow gets its own URL. */
 export function newWebhookId(): string {

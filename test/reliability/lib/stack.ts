@@ -8,10 +8,10 @@ import {
 	productionUrl,
 	registrationsFor,
 	type Stack,
-	STACK_TIMEOUT,
 	type StackOptions,
 	startStack,
 	triggerWorkflow,
+	useStartedStack,
 } from '../../e2e/stack';
 import { ApiProxy } from './apiProxy';
 import { SecretWatch } from './secrets';
@@ -63,22 +63,12 @@ export async function onlyRegistration(stack: Stack, url: string) {
 	return registrations[0];
 }
 
-/**
- * Starts the stack before a file's tests and stops it after them. The stack is handed to `use` once
- * started (as useSandbox does for the unit tests), so that the tests keep a plain variable.
- */
+/** Starts the stack before a file's tests and stops it after them (useStartedStack). */
 export function useReliabilityStack(
 	use: (stack: ReliabilityStack) => void,
 	options: StackOptions = {},
 ): void {
-	let stack: ReliabilityStack | undefined;
-	beforeAll(async () => {
-		stack = await startReliabilityStack(options);
-		use(stack);
-	}, STACK_TIMEOUT);
-	afterAll(async () => {
-		await stack?.stop();
-	}, 120_000);
+	useStartedStack(() => startReliabilityStack(options), use, 120_000);
 }
 
 /**
