@@ -201,21 +201,18 @@ describe('VoxPria Trigger in a real n8n', () => {
 		const forgedId = newCallId('forged');
 		const unsignedId = newCallId('unsigned');
 
-		const forged = await stack.sandbox.deliver({
-			webhookId: registration.webhookId,
-			signature: 'forged',
-			data: { callId: forgedId },
-		});
-		expect(forged.results[0].status).toBe(401);
-		expect(JSON.parse(forged.results[0].body).error).toMatch(/^Invalid signature/);
-
-		const unsigned = await stack.sandbox.deliver({
-			webhookId: registration.webhookId,
-			signature: 'missing',
-			data: { callId: unsignedId },
-		});
-		expect(unsigned.results[0].status).toBe(401);
-		expect(JSON.parse(unsigned.results[0].body).error).toMatch(/^Invalid signature/);
+		for (const [signature, callId] of [
+			['forged', forgedId],
+			['missing', unsignedId],
+		] as const) {
+			const refused = await stack.sandbox.deliver({
+				webhookId: registration.webhookId,
+				signature,
+				data: { callId },
+			});
+			expect(refused.results[0].status).toBe(401);
+			expect(JSON.parse(refused.results[0].body).error).toMatch(/^Invalid signature/);
+		}
 
 		// Signed with the right secret, but the body was changed on the way (duration 127 → 1).
 		const original = JSON.stringify({
