@@ -6,13 +6,7 @@
  * workflow builders and helpers (triggerWorkflow, activeWorkflow, productionUrl, registrationsFor,
  * webhookWorkflow, postToWebhook, waitForExecutions, ...) work on it unchanged.
  */
-import {
-	ensureBuilt,
-	ownerWithCredential,
-	type Sandbox,
-	type Stack,
-	useStartedStack,
-} from './stack';
+import { ensureBuilt, n8nBesideSandbox, type Sandbox, type Stack, useStartedStack } from './stack';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { ensureRuntime } = require('./lib/runtime') as typeof import('./lib/runtime');
@@ -53,37 +47,34 @@ export async function startClusterStack(options: ClusterStackOptions = {}): Prom
 	ensureBuilt();
 	const runtime = await ensureRuntime();
 	const sandbox: Sandbox = await startSandbox({ port: 0, ...options.sandbox });
-	let cluster: Cluster | undefined;
-	try {
-		cluster = await startCluster({
-			runtime,
-			mode: options.mode ?? 'queue',
-			webhookProcesses: options.webhookProcesses,
-			workers: options.workers,
-			env: options.env,
-			mainEnv: options.mainEnv,
-			webhookEnv: options.webhookEnv,
-			workerEnv: options.workerEnv,
-		});
-		const credential = await ownerWithCredential(cluster.main, sandbox);
-		const started = cluster;
-		return {
-			mode: started.mode,
-			cluster: started,
-			n8n: started.main,
-			sandbox,
-			credential,
-			webhookBase: started.webhookBase,
-			async stop() {
-				await started.stop();
-				await sandbox.close();
-			},
-		};
-	} catch (error) {
-		await cluster?.stop();
-		await sandbox.close();
-		throw error;
-	}
+	const {
+		started: cluster,
+		credential,
+		stop,
+	} = await n8nBesideSandbox(
+		sandbox,
+		() =>
+			startCluster({
+				runtime,
+				mode: options.mode ?? 'queue',
+				webhookProcesses: options.webhookProcesses,
+				workers: options.workers,
+				env: options.env,
+				mainEnv: options.mainEnv,
+				webhookEnv: options.webhookEnv,
+				workerEnv: options.workerEnv,
+			}),
+		(started) => started.main,
+	);
+	return {
+		mode: cluster.mode,
+		cluster,
+		n8n: cluster.main,
+		sandbox,
+		credential,
+		webhookBase: cluster.webhookBase,
+		stop,
+	};
 }
 
 /** Starts a cluster stack before a describe block's tests and stops it after them (useStartedStack). */

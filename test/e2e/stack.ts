@@ -63,20 +63,25 @@ export async function ownerWithCredential(
 	return { id: credential.id, name: credential.name };
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-	ensureBuilt();
-	const runtime = await ensureRuntime();
-	const sandbox = await startSandbox({ port: 0, ...options.sandbox });
-	let n8n: N8n | undefined;
+/**
+ * Starts n8n (one process, or a cluster whose main process `mainOf` names) beside a started
+ * sandbox and sets up its owner and credential. stop() stops n8n, then closes the sandbox; if
+ * anything fails on the way, both are stopped before the error is thrown again, so that no
+ * process or port outlives a failed start.
+ */
+export async function n8nBesideSandbox<Started extends { stop(): Promise<void> }>(
+	sandbox: Sandbox,
+	start: () => Promise<Started>,
+	mainOf: (started: Started) => N8n,
+): Promise<{ started: Started; credential: Stack['credential']; stop(): Promise<void> }> {
+	let n8n: Started | undefined;
 	try {
-		n8n = await startN8n({ runtime, env: options.n8nEnv });
-		const credential = await ownerWithCredential(n8n, sandbox);
+		n8n = await start();
+		const credential = await ownerWithCredential(mainOf(n8n), sandbox);
 		const started = n8n;
 		return {
-			n8n: started,
-			sandbox,
+			started,
 			credential,
-			webhookBase: started.webhookBase,
 			async stop() {
 				await started.stop();
 				await sandbox.close();
@@ -87,6 +92,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		await sandbox.close();
 		throw error;
 	}
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+	ensureBuilt();
+	const runtime = await ensureRuntime();
+	const sandbox = await startSandbox({ port: 0, ...options.sandbox });
+	const { started, credential, stop } = await n8nBesideSandbox(
+		sandbox,
+		() => startN8n({ runtime, env: options.n8nEnv }),
+		(n8n) => n8n,
+	);
+	return { n8n: started, sandbox, credential, webhookBase: started.webhookBase, stop };
 }
 
 /**
