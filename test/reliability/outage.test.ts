@@ -19,6 +19,7 @@
 import { restartAfterOutage } from '../e2e/stack';
 import { sleep } from './lib/client';
 import { countBy, settledExecutions, triggerOutput } from './lib/executions';
+import { callCompletedPayload } from './lib/signing';
 import { FULL, minutes, size } from './lib/sizes';
 import {
 	itLeavesNoSecret,
@@ -67,11 +68,7 @@ describe(`outage: deliveries retried through an n8n outage run exactly once (${D
 					await sleep(index * 20);
 					const { results } = await stack.sandbox.deliver({
 						webhookId,
-						payload: {
-							event: 'call.completed',
-							timestamp: new Date().toISOString(),
-							data: { callId },
-						},
+						payload: callCompletedPayload(callId),
 						retry: true,
 					});
 					return { callId, answer: `${results[0].status ?? results[0].error} ${results[0].body}` };
@@ -140,11 +137,7 @@ describe(`outage: deliveries retried through an n8n outage run exactly once (${D
 				// The same bytes twice, at the same moment, both retried through the outage.
 				const twice = await stack.sandbox.deliver({
 					webhookId,
-					payload: {
-						event: 'call.completed',
-						timestamp: new Date().toISOString(),
-						data: { callId: 'call_outage_twice' },
-					},
+					payload: callCompletedPayload('call_outage_twice'),
 					copies: 2,
 					concurrent: true,
 					retry: true,

@@ -9,6 +9,7 @@
 import { type ClusterStack, useClusterStack } from '../e2e/clusterStack';
 import { activeWorkflow, productionUrl, registrationsFor, triggerWorkflow } from '../e2e/stack';
 import { countBy, triggerOutput } from '../reliability/lib/executions';
+import { callCompletedPayload } from '../reliability/lib/signing';
 import { currentSecret, executionCount, post, runsByCallId, signed, sleep, urlOn } from './lib';
 import { describeRepublish, type RepublishFigures } from './republish';
 
@@ -239,11 +240,7 @@ describe('queue mode: main, two webhook processes behind a balancer, a worker, P
 				await sleep(index * 50);
 				await stack.sandbox.deliver({
 					webhookId,
-					payload: {
-						event: 'call.completed',
-						timestamp: new Date().toISOString(),
-						data: { callId },
-					},
+					payload: callCompletedPayload(callId),
 					retry: true,
 				});
 			}),

@@ -20,6 +20,11 @@ export function deliveryBody(
 	});
 }
 
+/** A call.completed payload dated now, for the sandbox to sign and deliver (with its retries). */
+export function callCompletedPayload(callId: string) {
+	return { event: 'call.completed', timestamp: new Date().toISOString(), data: { callId } };
+}
+
 /** Headers of a validly signed JSON delivery. */
 export function signedHeaders(
 	secret: string,
