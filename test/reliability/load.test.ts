@@ -2,8 +2,8 @@
  * Reliability (issue 6), load: N distinct signed deliveries at concurrency 20, sent by the VoxPria
  * sandbox (a fresh TLS connection per delivery, as VoxPria would, each dated when it is first
  * sent), with 10% of them sent again as retries: half as a second copy at the same moment as the
- * original (`copies: 2, concurrent: true`), half repeated later (500 deliveries after the
- * original, or fewer near the end). The sandbox retries every delivery that gets no 2xx, as
+ * original (`copies: 2, concurrent: true`), half repeated later (MAX_ENTRIES / 2 = 250 deliveries
+ * after the original, or fewer near the end: well inside the duplicate memory). The sandbox retries every delivery that gets no 2xx, as
  * VoxPria does (5, 10, 20, 40, 80 s apart here): a copy that finds the original still being
  * recorded gets 409 "duplicate in progress" (Retry-After: 5) and its retry must then be a
  * duplicate, never a second run. On a machine too busy for n8n to answer within the sandbox's
@@ -43,9 +43,13 @@ import {
 
 const N = size(2_000, 10_000);
 const CONCURRENCY = 20;
-/** Every 20th event is sent twice at once; every 20th (offset 10) again 500 deliveries later. */
+/**
+ * Every 20th event is sent twice at once; every 20th (offset 10) again half a memory later. A copy
+ * sent a whole memory (MAX_ENTRIES) later would find the original dropped and meet the floor (400),
+ * which is the replay test's subject below, not a retry's.
+ */
 const PAIR_EVERY = 20;
-const REPEAT_LAG = 500;
+const REPEAT_LAG = Math.floor(MAX_ENTRIES / 2);
 const RETRY_BASE_MS = 5_000;
 /** n8n's own answers when the machine is too busy (no answer within the sandbox's 10 s; its 503). */
 const OVERLOADED =
