@@ -35,6 +35,7 @@ import {
 	waitForExecutions,
 	webhookWorkflow,
 } from '../e2e/stack';
+import { decodeMemory } from '../reliability/lib/builtTrigger';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { ensureRuntime, resolveN8nVersion } =
@@ -181,7 +182,10 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 		const saved = await stack.n8n.waitFor(
 			async () => {
 				const data = (await stack.n8n.getWorkflow(workflowId)).staticData?.[`node:${TRIGGER}`];
-				return data?.seen?.length === 1 ? data : false;
+				// The memory is saved in its compact form (savedMemory.ts): decode it as the trigger does.
+				return typeof data?.seen === 'string' && decodeMemory(data.seen)?.entries.length === 1
+					? data
+					: false;
 			},
 			{ timeoutMs: 15_000, description: 'the duplicate memory in the workflow’s static data' },
 		);
