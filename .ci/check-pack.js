@@ -12,6 +12,8 @@ function iconsNamedBy(files) {
 	const icons = [];
 	for (const file of files) {
 		for (const Type of Object.values(require(resolve(__dirname, '..', file)))) {
+			// n8n loads the class named like the file; other exports (constants) are no node.
+			if (typeof Type !== 'function') continue;
 			const instance = new Type();
 			const { icon } = instance.description ?? instance;
 			for (const name of typeof icon === 'string' ? [icon] : Object.values(icon ?? {})) {
