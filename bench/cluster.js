@@ -16,6 +16,8 @@ const { randomUUID } = require('node:crypto');
 const path = require('node:path');
 const {
 	REPO,
+	sleep,
+	fmtMs,
 	median,
 	percentile,
 	fmtRatio,
@@ -28,7 +30,7 @@ const {
 	claimProcess,
 	treeCpuSeconds,
 } = require('./lib');
-const { callCompleted, signature } = require('./payload');
+const { signedDelivery } = require('./payload');
 const { fire } = require('./load');
 const { TRIGGER_TYPE } = require('../test/helpers/nodeTypes');
 
@@ -54,16 +56,6 @@ const SHOWN_SETTINGS = [
 	'autovacuum',
 	'max_connections',
 ];
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-let seq = 0;
-/** A distinct signed delivery with a current timestamp: repeats would be answered as duplicates. */
-function delivery(/** @type {string} */ secret) {
-	const body = callCompleted(BODY_BYTES, ++seq);
-	return { body, signature: signature(secret, body) };
-}
 
 /**
  * One deployment (queue or postgres mode) with the bench's workflows, and what the benches need
@@ -257,7 +249,7 @@ async function deploy({ mode, runtime, sandbox, log }) {
 				connections,
 				amount,
 				headers: { [TOKEN_HEADER]: TOKEN },
-				next: () => delivery(target.secret),
+				next: () => signedDelivery(target.secret, BODY_BYTES),
 			});
 			target.accepted += r.ok - r.duplicates;
 			const s = await settle(target, afterId, r.ok - r.duplicates);
@@ -594,7 +586,6 @@ async function run({ quick, only, log }) {
 	}
 }
 
-const fmtMs = (/** @type {number} */ ms) => `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
 const cell = (/** @type {number[]} */ xs) =>
 	`${fmtRatio(median(xs))} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 const kB = (/** @type {number} */ bytes) => `${(bytes / 1000).toFixed(1)} kB`;

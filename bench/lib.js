@@ -296,8 +296,14 @@ function table(head, rows) {
 /** @param {boolean} met */
 const verdict = (met) => (met ? '**met**' : '**not met**');
 
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const fmtMs = (/** @type {number} */ ms) => `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
+
 module.exports = {
 	REPO,
+	sleep,
+	fmtMs,
 	log,
 	percentile,
 	median,

@@ -15,6 +15,8 @@ const https = require('node:https');
 const path = require('node:path');
 const {
 	REPO,
+	sleep,
+	fmtMs,
 	median,
 	percentile,
 	fmtRatio,
@@ -24,7 +26,7 @@ const {
 	othersBusy,
 	childrenCpuSeconds,
 } = require('./lib');
-const { callCompleted, signature } = require('./payload');
+const { signedDelivery } = require('./payload');
 const { fire: fireLoad } = require('./load');
 const { TRIGGER_TYPE } = require('../test/helpers/nodeTypes');
 
@@ -39,18 +41,6 @@ const WAIT_SECONDS = 3;
  * (100 new calls per minute, each with call.started and call.completed: 3.3 per second).
  */
 const RATE = 4;
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-let seq = 0;
-/** Distinct signed deliveries: the trigger's duplicate memory would answer repeats without a run. */
-function deliveries(/** @type {string} */ secret, /** @type {number} */ count) {
-	return Array.from({ length: count }, () => {
-		const body = callCompleted(BODY_BYTES, ++seq);
-		return { body, signature: signature(secret, body) };
-	});
-}
 
 /** @param {{ quick: boolean, only: string[], log: (line: string) => void }} o */
 async function run({ quick, only, log }) {
@@ -230,12 +220,14 @@ async function run({ quick, only, log }) {
 		const fire = async (target, load) => {
 			const expected = load.amount ?? Math.ceil(load.duration ?? 10) * 400;
 			const secret = target.secret ?? 'unused';
-			const pool = deliveries(secret, Math.min(expected, 6_000));
+			const pool = Array.from({ length: Math.min(expected, 6_000) }, () =>
+				signedDelivery(secret, BODY_BYTES),
+			);
 			let next = 0;
 			return fireLoad(target.url, {
 				...load,
 				headers: { [TOKEN_HEADER]: TOKEN },
-				next: () => pool[next++] ?? deliveries(secret, 1)[0],
+				next: () => pool[next++] ?? signedDelivery(secret, BODY_BYTES),
 			});
 		};
 
@@ -251,7 +243,9 @@ async function run({ quick, only, log }) {
 				maxSockets: load.connections,
 				rejectUnauthorized: false,
 			});
-			const pool = deliveries(target.secret, load.amount);
+			const pool = Array.from({ length: load.amount }, () =>
+				signedDelivery(target.secret, BODY_BYTES),
+			);
 			const r = {
 				ok: 0,
 				sent: 0,
@@ -542,8 +536,6 @@ async function run({ quick, only, log }) {
 		await sandbox.close();
 	}
 }
-
-const fmtMs = (/** @type {number} */ ms) => `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
 
 /** @param {any} r */
 function renderE2e(r) {

@@ -49,4 +49,15 @@ function callCompleted(bytes, seq, at = nextTimestamp()) {
 	return Buffer.from(JSON.stringify(payload));
 }
 
-module.exports = { callCompleted, nextTimestamp, signature: sign };
+let seq = 0;
+/**
+ * A distinct signed call.completed delivery of about `bytes` bytes with a current timestamp: the
+ * trigger's duplicate memory would answer repeats without a run.
+ * @param {string} secret @param {number} bytes
+ */
+function signedDelivery(secret, bytes) {
+	const body = callCompleted(bytes, ++seq);
+	return { body, signature: sign(secret, body) };
+}
+
+module.exports = { callCompleted, nextTimestamp, signature: sign, signedDelivery };
