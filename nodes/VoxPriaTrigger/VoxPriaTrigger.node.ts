@@ -44,7 +44,7 @@ import {
 } from './storedState';
 import { SIGNATURE_HEADER } from './verifySignature';
 
-export const DEFAULT_REPLAY_WINDOW_HOURS = 24;
+const DEFAULT_REPLAY_WINDOW_HOURS = 24;
 
 /** A copy another webhook process had run, found out by waiting (lateCopies.ts). */
 const LATE_DUPLICATE: Refused = {
