@@ -17,9 +17,16 @@
  *    info, refusal lines warn.
  *
  * Sizes: FLOOD = 10,000 forged deliveries (CI); VOXPRIA_RELIABILITY_FULL=1: 50,000.
+ *
+ * n8n runs here with N8N_EXPRESSION_ENGINE=legacy. n8n 2.40.7's default engine ("vm") builds an
+ * isolate for each production webhook request of any node but its own Webhook node: about 90 ms of
+ * CPU per refused request on these 2-core machines, 9 ms with the legacy engine (measured, trigger
+ * and Webhook node alike). What is tested here is what the trigger writes for each refusal, which
+ * does not depend on the engine (its parameters hold no expressions); at the default engine's
+ * 20 requests a second the flood took 10 minutes of CI. hostile.test.ts floods the default engine.
  * Run: npx jest test/reliability/logging.test.ts --selectProjects e2e
  */
-import { SUMMARY_INTERVAL_MS } from './lib/builtTrigger';
+import { STALE_CHECK_INTERVAL_MS, SUMMARY_INTERVAL_MS } from './lib/builtTrigger';
 import { DeliveryClient, inPool, sendUntilServed, sleep, untilLive } from './lib/client';
 import { countBy } from './lib/executions';
 import { deliveryBody, sign, signedHeaders } from './lib/signing';
@@ -116,7 +123,9 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 	/** The accepted delivery the replays repeat. */
 	let accepted: { headers: Record<string, string>; body: string } | undefined;
 
-	useReliabilityStack((started) => (stack = started));
+	useReliabilityStack((started) => (stack = started), {
+		n8nEnv: { N8N_EXPRESSION_ENGINE: 'legacy' },
+	});
 	afterAll(() => client.close());
 
 	const send = async (body: string, headers: Record<string, string>) => {
@@ -301,6 +310,13 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 		async () => {
 			if (!accepted) throw new Error('needs the previous test');
 			const replay = accepted;
+			// Start when a look at VoxPria is due again (the forged requests above made one), so
+			// that the flood shows the looks it causes: at least one, then at most one a minute.
+			const listingsBefore = (await stack.sandbox.requests()).filter(
+				(r) => r.method === 'GET' && r.path === '/api/v1/webhooks',
+			);
+			const lastLook = Date.parse(listingsBefore.at(-1)?.at ?? '') || 0;
+			await sleep(Math.max(0, lastLook + STALE_CHECK_INTERVAL_MS + 1_000 - Date.now()));
 			const apiMark = (await stack.sandbox.requests()).length;
 			const tasks: Array<'forged' | 'replay'> = [];
 			for (let index = 0; index < FLOOD; index++) {
@@ -365,8 +381,9 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 			console.log(
 				`GET /webhooks during the flood: ${lookups.length} looks (${listings.length} requests) in ${((floodEnded - started) / 60_000).toFixed(1)} minutes`,
 			);
+			expect(lookups.length).toBeGreaterThanOrEqual(1);
 			expect(lookups.length).toBeLessThanOrEqual(
-				Math.ceil((floodEnded - started) / SUMMARY_INTERVAL_MS) + 1,
+				Math.ceil((floodEnded - started) / STALE_CHECK_INTERVAL_MS) + 1,
 			);
 		},
 		minutes(40),

@@ -11,6 +11,8 @@ const check =
 	require('../../../dist/nodes/VoxPriaTrigger/checkDelivery') as typeof import('../../../nodes/VoxPriaTrigger/checkDelivery');
 const log =
 	require('../../../dist/nodes/VoxPriaTrigger/refusalLog') as typeof import('../../../nodes/VoxPriaTrigger/refusalLog');
+const outdated =
+	require('../../../dist/nodes/VoxPriaTrigger/outdatedRegistration') as typeof import('../../../nodes/VoxPriaTrigger/outdatedRegistration');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** How many accepted deliveries the duplicate memory holds before it drops the oldest. */
@@ -21,6 +23,8 @@ export const PENDING_RETRY_AFTER_S = check.PENDING_RETRY_AFTER_S;
 export const FUTURE_SKEW_MS = check.FUTURE_SKEW_MS;
 /** The refusal log's period: first line per reason, then one summary line per period. */
 export const SUMMARY_INTERVAL_MS = log.SUMMARY_INTERVAL_MS;
+/** How often, at most, a signature failure makes the trigger look up its registration at VoxPria. */
+export const STALE_CHECK_INTERVAL_MS = outdated.STALE_CHECK_INTERVAL_MS;
 
 /** Decodes the memory the trigger saved in static data (`seen`). */
 export const decodeMemory = saved.decodeMemory;
