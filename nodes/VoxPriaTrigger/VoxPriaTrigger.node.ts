@@ -309,7 +309,7 @@ export class VoxPriaTrigger implements INodeType {
 		if (!verdict.accepted) return await refuse(verdict);
 
 		if (memory && mayBeLateCopy(state, memory, verdict.at, now)) {
-			if (await ranElsewhere(memory, verdict.key, verdict.at)) {
+			if (await ranElsewhere(state, memory, verdict.key, verdict.at, now)) {
 				return await refuse(LATE_DUPLICATE);
 			}
 		}

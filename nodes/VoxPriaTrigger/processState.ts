@@ -29,6 +29,8 @@ export interface TriggerState {
 	usedAt: number;
 	/** When a request last loaded static data another process had saved (lateCopies.ts). */
 	othersSavedAt?: number;
+	/** Per other process: the newest of its saves loaded here, and when it was loaded. */
+	othersSaves?: Map<string, { savedAt: number; loadedAt: number }>;
 }
 
 /** Bounds the map: a webhook process never sees the activation hooks that would clear it. */

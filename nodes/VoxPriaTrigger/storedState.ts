@@ -25,8 +25,16 @@ const REGISTRATION_FIELDS = [
 	'registeredAt',
 ] as const;
 const MEMORY_FIELD = 'seen';
-/** Which n8n process saved last (lateCopies.ts). */
+/** Which n8n process saved last, and when by its clock (lateCopies.ts). */
 const WRITER_FIELD = 'savedBy';
+const SAVED_AT_FIELD = 'savedAt';
+
+/** Who wrote the static data a request loaded. */
+export interface Writer {
+	processId: string;
+	/** ms; 0 when the save did not record it (before 0.2.0). */
+	savedAt: number;
+}
 
 export type StoredNodeData = IDataObject;
 
@@ -58,8 +66,11 @@ export function readSavedMemory(stored: StoredNodeData): unknown {
 	return stored[MEMORY_FIELD];
 }
 
-export function readWriter(stored: StoredNodeData): unknown {
-	return stored[WRITER_FIELD];
+export function readWriter(stored: StoredNodeData): Writer | undefined {
+	const processId = stored[WRITER_FIELD];
+	const savedAt = stored[SAVED_AT_FIELD];
+	if (typeof processId !== 'string') return undefined;
+	return { processId, savedAt: typeof savedAt === 'number' ? savedAt : 0 };
 }
 
 /** Writes a registration (or none) and the saved memory into `target`, dropping what it replaces. */
@@ -107,6 +118,7 @@ export function saveAfterRequest(
 			for (const key of Object.keys(stored)) plain[key] = stored[key];
 			applyTo(plain, registration, savedMemory);
 			plain[WRITER_FIELD] = PROCESS_ID;
+			plain[SAVED_AT_FIELD] = Date.now();
 			onSave?.();
 			return plain;
 		},

@@ -203,6 +203,29 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		expect(runs).toHaveLength(1);
 	}, 30_000);
 
+	it('a late delivery that no process ran waits only until the other process has saved since it arrived, then runs', async () => {
+		const { one, two } = await activeWithTwoWebhookProcesses();
+		const secret = currentSecret();
+		for (let n = 0; n < 4; n++) await deliver([one, two][n % 2].url, payload(), secret);
+		// Under load, originals too reach n8n late: this one is dated 2 s before the newest known.
+		expect((await deliver(two.url, payload(), secret)).status).toBe(200);
+		const late = payload({ timestamp: new Date(Date.now() - 2_000).toISOString() });
+		const started = Date.now();
+		const answer = deliver(two.url, late, secret);
+		// Process one saves after it arrived, and a request to two loads that save: `late` is not in it.
+		await sleep(200);
+		await deliver(one.url, payload(), secret);
+		await deliver(two.url, payload(), secret);
+		expect((await answer).status).toBe(200);
+		const waited = Date.now() - started;
+		// It did not sit out the full wait (LATE_WAIT_MS, 3 s), kept for quiet moments.
+		expect(waited).toBeLessThan(1_500);
+		const runs = [...one.started, ...two.started].filter(
+			(run) => (run.items[0].json.data as IDataObject).callId === (late.data as IDataObject).callId,
+		);
+		expect(runs).toHaveLength(1);
+	}, 30_000);
+
 	it('a delivery still arriving while the workflow is re-published (one process) leaves the new registration saved', async () => {
 		const n8n = newProcess(); // one process: the lifecycle and the webhook share it
 		const receiver = await receiverIn(n8n);
