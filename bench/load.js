@@ -42,6 +42,7 @@ async function fire(url, load) {
 			},
 		],
 	});
+	let lastAnswerAt = started;
 	instance.on(
 		'response',
 		(
@@ -49,13 +50,17 @@ async function fire(url, load) {
 			/** @type {number} */ _status,
 			/** @type {number} */ _bytes,
 			/** @type {number} */ ms,
-		) => latencies.push(ms),
+		) => {
+			latencies.push(ms);
+			lastAnswerAt = Date.now();
+		},
 	);
 	const result = await instance;
-	// autocannon's own duration counts whole seconds of its sampler: a short fixed-amount run is
-	// timed here instead.
-	const wall = (Date.now() - started) / 1000;
-	const seconds = load.amount ? wall : (result.duration ?? wall);
+	// autocannon's own duration counts whole seconds of its sampler, and a fixed-amount run also
+	// ends on a tick of it (up to 1 s after the last answer): such a run is timed to its last answer.
+	const seconds = load.amount
+		? (lastAnswerAt - started) / 1000
+		: (result.duration ?? (Date.now() - started) / 1000);
 	const ok = result['2xx'];
 	return {
 		ok,
