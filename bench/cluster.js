@@ -32,11 +32,17 @@ const {
 } = require('./lib');
 const { signedDelivery } = require('./payload');
 const { fire } = require('./load');
-const { TRIGGER_TYPE } = require('../test/helpers/nodeTypes');
+const {
+	TOKEN_HEADER,
+	TOKEN,
+	createCredentials,
+	triggerNode,
+	webhookNode,
+	activateWorkflow,
+	registrationSecret,
+} = require('./workflows');
 
 const BODY_BYTES = 2_000;
-const TOKEN_HEADER = 'x-bench-token';
-const TOKEN = 'bench-9f8e7d6c5b4a';
 const QUEUE_GOAL = 0.95;
 const WAL_GOAL = 2;
 const CONNECTIONS = 10;
@@ -80,16 +86,7 @@ async function deploy({ mode, runtime, sandbox, log }) {
 	const pg = cluster.postgres;
 	try {
 		await n8n.setupOwner();
-		const voxpria = await n8n.createCredential({
-			name: 'VoxPria sandbox',
-			type: 'voxPriaApi',
-			data: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
-		});
-		const headerAuth = await n8n.createCredential({
-			name: 'Bench header',
-			type: 'httpHeaderAuth',
-			data: { name: TOKEN_HEADER, value: TOKEN },
-		});
+		const { voxpria, headerAuth } = await createCredentials(n8n, sandbox);
 		// Checkpoints at most hourly: see "checkpoints" in docs/BENCHMARKS.md. pg_walinspect reads the
 		// WAL of each round afterwards. Both before the first measured delivery.
 		for (const [name, value] of Object.entries(WAL_SETTINGS))
@@ -102,58 +99,23 @@ async function deploy({ mode, runtime, sandbox, log }) {
 			mode === 'queue'
 				? cluster.webhookProcesses.map((/** @type {any} */ p) => `${p.url}/`)
 				: [n8n.webhookBase];
-		/** Creates and activates a workflow of one node; answers its id and URL (through the balancer in queue mode). */
+		/** Activates a workflow of one node; answers its id and URL (through the balancer in queue mode). */
 		const activate = async (
 			/** @type {string} */ name,
 			/** @type {any} */ node,
 			/** @type {string} */ urlPath,
-		) => {
-			const created = await n8n.createWorkflow({
-				name,
-				nodes: [node],
-				connections: {},
-				settings: { executionOrder: 'v1' },
-			});
-			await n8n.activate(created.id);
-			await n8n.waitForPublished(created.id);
-			// Live once a GET says the webhook wants POST, on every process that takes webhooks.
-			for (const base of liveBases) {
-				await n8n.waitFor(
-					async () =>
-						/not registered for GET requests/.test(
-							(await n8n.request(`${base}webhook/${urlPath}`, { method: 'GET' })).text,
-						),
-					{
-						timeoutMs: 90_000,
-						description: `${base}webhook/${urlPath} to be registered`,
-					},
-				);
-			}
-			return { id: String(created.id), url: `${cluster.webhookBase}webhook/${urlPath}` };
-		};
+		) => ({
+			id: await activateWorkflow(n8n, name, [node], urlPath, liveBases),
+			url: `${cluster.webhookBase}webhook/${urlPath}`,
+		});
 		const trigger = async (
 			/** @type {string} */ key,
 			/** @type {string} */ name,
 			/** @type {Record<string, unknown>} */ options,
 		) => {
-			const webhookId = randomUUID();
-			const node = {
-				id: randomUUID(),
-				name: 'VoxPria Trigger',
-				type: TRIGGER_TYPE,
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId,
-				parameters: { events: ['call.completed'], options },
-				credentials: { voxPriaApi: { id: voxpria.id, name: voxpria.name } },
-			};
-			const target = await activate(name, node, `${webhookId}/webhook`);
-			const mine = (await sandbox.state()).webhooks.filter(
-				(/** @type {any} */ w) => w.url === target.url,
-			);
-			if (mine.length !== 1)
-				throw new Error(`expected one registration for ${target.url}, found ${mine.length}`);
-			return { key, ...target, secret: /** @type {string} */ (mine[0].secret), accepted: 0 };
+			const { node, urlPath } = triggerNode(voxpria, options);
+			const target = await activate(name, node, urlPath);
+			return { key, ...target, secret: await registrationSecret(sandbox, target.url), accepted: 0 };
 		};
 		const webhook = async (
 			/** @type {string} */ key,
@@ -161,24 +123,7 @@ async function deploy({ mode, runtime, sandbox, log }) {
 			/** @type {boolean} */ withAuth,
 		) => {
 			const urlPath = `bench-${key}-${randomUUID().slice(0, 8)}`;
-			const node = {
-				id: randomUUID(),
-				name: 'Webhook',
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2.1,
-				position: [0, 0],
-				webhookId: randomUUID(),
-				parameters: {
-					httpMethod: 'POST',
-					path: urlPath,
-					authentication: withAuth ? 'headerAuth' : 'none',
-					responseMode: 'onReceived',
-					options: {},
-				},
-				...(withAuth
-					? { credentials: { httpHeaderAuth: { id: headerAuth.id, name: headerAuth.name } } }
-					: {}),
-			};
+			const node = webhookNode(urlPath, withAuth ? headerAuth : undefined);
 			return {
 				key,
 				...(await activate(name, node, urlPath)),

@@ -28,11 +28,17 @@ const {
 } = require('./lib');
 const { signedDelivery } = require('./payload');
 const { fire: fireLoad } = require('./load');
-const { TRIGGER_TYPE } = require('../test/helpers/nodeTypes');
+const {
+	TOKEN_HEADER,
+	TOKEN,
+	createCredentials,
+	triggerNode,
+	webhookNode,
+	activateWorkflow,
+	registrationSecret,
+} = require('./workflows');
 
 const BODY_BYTES = 2_000;
-const TOKEN_HEADER = 'x-bench-token';
-const TOKEN = 'bench-9f8e7d6c5b4a';
 const THROUGHPUT_GOAL = 0.9;
 const FAST_GOAL_MS = 100;
 const WAIT_SECONDS = 3;
@@ -58,89 +64,16 @@ async function run({ quick, only, log }) {
 		log(
 			`n8n ${runtime.n8nVersion} on Node ${runtime.nodeVersion} ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
 		);
-		const voxpria = await n8n.createCredential({
-			name: 'VoxPria sandbox',
-			type: 'voxPriaApi',
-			data: { apiKey: sandbox.apiKey, baseUrl: sandbox.url },
-		});
-		const headerAuth = await n8n.createCredential({
-			name: 'Bench header',
-			type: 'httpHeaderAuth',
-			data: { name: TOKEN_HEADER, value: TOKEN },
-		});
-
-		/** Creates and activates a workflow; answers its id and production URL. */
+		const { voxpria, headerAuth } = await createCredentials(n8n, sandbox);
+		/** Creates and activates a workflow serving `urlPath`; answers its id and production URL. */
 		const activate = async (
 			/** @type {string} */ name,
 			/** @type {any[]} */ nodes,
-			/** @type {string} */ url,
-		) => {
-			/** @type {Record<string, unknown>} */
-			const connections = {};
-			for (let i = 0; i < nodes.length - 1; i++)
-				connections[nodes[i].name] = {
-					main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]],
-				};
-			const created = await n8n.createWorkflow({
-				name,
-				nodes,
-				connections,
-				settings: { executionOrder: 'v1' },
-			});
-			await n8n.activate(created.id);
-			await n8n.waitForPublished(created.id);
-			// The webhook goes live a moment after publication; a GET then says it wants POST.
-			await n8n.waitFor(
-				async () =>
-					/not registered for GET requests/.test((await n8n.request(url, { method: 'GET' })).text),
-				{
-					timeoutMs: 30_000,
-					description: `${url} to be registered`,
-				},
-			);
-			return { id: created.id, url };
-		};
-		const triggerNode = (/** @type {Record<string, unknown>} */ options = {}) => {
-			const webhookId = randomUUID();
-			return {
-				node: {
-					id: randomUUID(),
-					name: 'VoxPria Trigger',
-					type: TRIGGER_TYPE,
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId,
-					parameters: { events: ['call.completed'], options },
-					credentials: { voxPriaApi: { id: voxpria.id, name: voxpria.name } },
-				},
-				url: `${n8n.webhookBase}webhook/${webhookId}/webhook`,
-			};
-		};
-		const webhookNode = (/** @type {string} */ webhookPath, /** @type {boolean} */ withAuth) => ({
-			id: randomUUID(),
-			name: 'Webhook',
-			type: 'n8n-nodes-base.webhook',
-			typeVersion: 2.1,
-			position: [0, 0],
-			webhookId: randomUUID(),
-			parameters: {
-				httpMethod: 'POST',
-				path: webhookPath,
-				authentication: withAuth ? 'headerAuth' : 'none',
-				responseMode: 'onReceived',
-				options: {},
-			},
-			...(withAuth
-				? { credentials: { httpHeaderAuth: { id: headerAuth.id, name: headerAuth.name } } }
-				: {}),
+			/** @type {string} */ urlPath,
+		) => ({
+			id: await activateWorkflow(n8n, name, nodes, urlPath, [n8n.webhookBase]),
+			url: `${n8n.webhookBase}webhook/${urlPath}`,
 		});
-		const secretOf = async (/** @type {string} */ url) => {
-			const { webhooks } = await sandbox.state();
-			const mine = webhooks.filter((/** @type {any} */ w) => w.url === url);
-			if (mine.length !== 1)
-				throw new Error(`expected one registration for ${url}, found ${mine.length}`);
-			return /** @type {string} */ (mine[0].secret);
-		};
 
 		/** The executions of a workflow newer than `afterId` (newest first), following cursors only as far as needed. */
 		const newExecutions = async (
@@ -305,40 +238,40 @@ async function run({ quick, only, log }) {
 
 		if (only.includes('e2e')) {
 			const tE2e = Date.now();
-			const trig = triggerNode();
-			const noMemory = triggerNode({ ignoreDuplicates: false });
+			const trig = triggerNode(voxpria);
+			const noMemory = triggerNode(voxpria, { ignoreDuplicates: false });
 			const targets = [
 				{
 					key: 'trigger',
 					label: 'VoxPria Trigger (signed deliveries)',
-					...(await activate('Bench: VoxPria Trigger', [trig.node], trig.url)),
+					...(await activate('Bench: VoxPria Trigger', [trig.node], trig.urlPath)),
 				},
 				{
 					key: 'noMemory',
 					label: 'VoxPria Trigger, Ignore Duplicates off',
-					...(await activate('Bench: VoxPria Trigger, no memory', [noMemory.node], noMemory.url)),
+					...(await activate(
+						'Bench: VoxPria Trigger, no memory',
+						[noMemory.node],
+						noMemory.urlPath,
+					)),
 				},
 				{
 					key: 'header',
 					label: 'Webhook node + Header Auth credential (baseline)',
 					...(await activate(
 						'Bench: Webhook + Header Auth',
-						[webhookNode('bench-header', true)],
-						`${n8n.webhookBase}webhook/bench-header`,
+						[webhookNode('bench-header', headerAuth)],
+						'bench-header',
 					)),
 				},
 				{
 					key: 'plain',
 					label: 'Webhook node, no credential',
-					...(await activate(
-						'Bench: plain Webhook',
-						[webhookNode('bench-plain', false)],
-						`${n8n.webhookBase}webhook/bench-plain`,
-					)),
+					...(await activate('Bench: plain Webhook', [webhookNode('bench-plain')], 'bench-plain')),
 				},
 			].map((t) => ({ ...t, secret: /** @type {string | undefined} */ (undefined) }));
-			targets[0].secret = await secretOf(trig.url);
-			targets[1].secret = await secretOf(noMemory.url);
+			targets[0].secret = await registrationSecret(sandbox, targets[0].url);
+			targets[1].secret = await registrationSecret(sandbox, targets[1].url);
 
 			const rounds = quick ? 2 : 5;
 			const duration = 8;
@@ -407,7 +340,7 @@ async function run({ quick, only, log }) {
 
 		if (only.includes('fast')) {
 			const tFast = Date.now();
-			const withWait = triggerNode();
+			const withWait = triggerNode(voxpria);
 			const wait = {
 				id: randomUUID(),
 				name: 'Wait',
@@ -417,16 +350,16 @@ async function run({ quick, only, log }) {
 				webhookId: randomUUID(),
 				parameters: { resume: 'timeInterval', amount: WAIT_SECONDS, unit: 'seconds' },
 			};
-			const alone = triggerNode();
+			const alone = triggerNode(voxpria);
 			const targets = [
 				{
 					key: 'wait',
-					...(await activate('Bench: trigger + Wait 3 s', [withWait.node, wait], withWait.url)),
+					...(await activate('Bench: trigger + Wait 3 s', [withWait.node, wait], withWait.urlPath)),
 					secret: '',
 				},
 				{
 					key: 'alone',
-					...(await activate('Bench: trigger alone', [alone.node], alone.url)),
+					...(await activate('Bench: trigger alone', [alone.node], alone.urlPath)),
 					secret: '',
 				},
 				// n8n's own floor: its Webhook node answers once the execution is created.
@@ -434,14 +367,14 @@ async function run({ quick, only, log }) {
 					key: 'plain',
 					...(await activate(
 						'Bench: plain Webhook (fast)',
-						[webhookNode('bench-fast-plain', false)],
-						`${n8n.webhookBase}webhook/bench-fast-plain`,
+						[webhookNode('bench-fast-plain')],
+						'bench-fast-plain',
 					)),
 					secret: '',
 				},
 			];
-			targets[0].secret = await secretOf(withWait.url);
-			targets[1].secret = await secretOf(alone.url);
+			targets[0].secret = await registrationSecret(sandbox, targets[0].url);
+			targets[1].secret = await registrationSecret(sandbox, targets[1].url);
 			for (const target of targets) {
 				const warm = await fire(target, { connections: 2, amount: quick ? 4 : 10 });
 				await settle(target, warm.ok, warm.sent);
