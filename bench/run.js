@@ -2,7 +2,7 @@
 // @ts-check
 'use strict';
 /**
- * npm run bench [-- --quick] [-- --only signature,e2e,fast,state,paging,queue,wal] [-- --write] [-- --json]
+ * npm run bench [-- --quick] [-- --only signature,e2e,fast,state,paging,queue,wal,engine] [-- --write] [-- --json]
  *
  * Runs each benchmark in its own Node process (with --expose-gc, so heap figures are clean and one
  * bench's garbage does not land in another's timing) and prints one markdown report. `--write`
@@ -28,13 +28,14 @@ const BENCHES = {
 	paging: 'paging',
 	queue: 'cluster',
 	wal: 'cluster',
+	engine: 'engine',
 };
 /** The ids each module that runs several answers, under their own keys. */
 const PARTS = { n8n: ['e2e', 'fast'], cluster: ['queue', 'wal'] };
 /** The order they run in: in-process ones first, then the ones that start n8n, one at a time. */
-const ORDER = ['signature', 'state', 'paging', 'e2e', 'fast', 'queue', 'wal'];
+const ORDER = ['signature', 'state', 'paging', 'e2e', 'fast', 'queue', 'wal', 'engine'];
 /** The order of the report, as numbered in docs/BENCHMARKS.md. */
-const REPORT_ORDER = ['signature', 'e2e', 'fast', 'state', 'paging', 'queue', 'wal'];
+const REPORT_ORDER = ['signature', 'e2e', 'fast', 'state', 'paging', 'queue', 'wal', 'engine'];
 const DOC = path.join(REPO, 'docs', 'BENCHMARKS.md');
 const RESULTS_DIR = path.join(__dirname, 'results');
 /** Processes a bench started outside its own tree (see claimProcess in lib.js). */
