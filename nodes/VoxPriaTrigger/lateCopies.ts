@@ -39,7 +39,6 @@ const POLL_MS = 50;
 /** Takes note of who wrote the static data a request loaded. */
 export function noteWriter(state: TriggerState, writer: Writer | undefined, now: number): void {
 	if (!writer || writer.processId === PROCESS_ID) return;
-	state.othersSavedAt = now;
 	const saves = (state.othersSaves ??= new Map());
 	const known = saves.get(writer.processId);
 	saves.set(writer.processId, {
@@ -59,8 +58,10 @@ export function mayBeLateCopy(
 	at: number,
 	now: number,
 ): boolean {
-	if (!state.othersSavedAt || now - state.othersSavedAt > OTHERS_RECENT_MS) return false;
-	return at < memory.newest - LATE_MS;
+	const othersSavingLately = [...(state.othersSaves?.values() ?? [])].some(
+		(seen) => now - seen.loadedAt <= OTHERS_RECENT_MS,
+	);
+	return othersSavingLately && at < memory.newest - LATE_MS;
 }
 
 /** Whether every other process saving lately has saved since `since`, as loaded here. */

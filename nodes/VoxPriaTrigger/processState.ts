@@ -27,9 +27,10 @@ export interface TriggerState {
 	/** A registration for our URL that we hold no secret for, and since when we have seen it. */
 	suspect?: { webhookIds: string; since: number };
 	usedAt: number;
-	/** When a request last loaded static data another process had saved (lateCopies.ts). */
-	othersSavedAt?: number;
-	/** Per other process: the newest of its saves loaded here, and when it was loaded. */
+	/**
+	 * Per other process whose save a request loaded (lateCopies.ts): the newest of its saves
+	 * loaded here, and when it was loaded.
+	 */
 	othersSaves?: Map<string, { savedAt: number; loadedAt: number }>;
 }
 
