@@ -49,6 +49,9 @@ const OTHER_SECRET = 'whsec_11111111111111111111111111111111';
 const BODY_MARKER = 'body-marker-7f3a9c';
 
 const DUPLICATE = '200 {"received":true,"duplicate":true}';
+/** A request the trigger made to list VoxPria's webhooks (a look at its registration). */
+const isListing = (r: { method: string; path: string }) =>
+	r.method === 'GET' && r.path === '/api/v1/webhooks';
 
 /** The trigger's lines in a piece of n8n's log. */
 const triggerLines = (text: string) =>
@@ -312,9 +315,7 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 			const replay = accepted;
 			// Start when a look at VoxPria is due again (the forged requests above made one), so
 			// that the flood shows the looks it causes: at least one, then at most one a minute.
-			const listingsBefore = (await stack.sandbox.requests()).filter(
-				(r) => r.method === 'GET' && r.path === '/api/v1/webhooks',
-			);
+			const listingsBefore = (await stack.sandbox.requests()).filter(isListing);
 			const lastLook = Date.parse(listingsBefore.at(-1)?.at ?? '') || 0;
 			await sleep(Math.max(0, lastLook + STALE_CHECK_INTERVAL_MS + 1_000 - Date.now()));
 			const apiMark = (await stack.sandbox.requests()).length;
@@ -374,9 +375,7 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 			// A forged signature makes the trigger ask VoxPria whether its registration is outdated, at
 			// most once a minute. Each look is one listing, which starts at page 1 (a short first page
 			// makes the listing ask for page 2 too: paging.ts), so looks are counted by their page 1.
-			const listings = (await stack.sandbox.requests())
-				.slice(apiMark)
-				.filter((r) => r.method === 'GET' && r.path === '/api/v1/webhooks');
+			const listings = (await stack.sandbox.requests()).slice(apiMark).filter(isListing);
 			const lookups = listings.filter((r) => String(r.query?.page ?? '1') === '1');
 			console.log(
 				`GET /webhooks during the flood: ${lookups.length} looks (${listings.length} requests) in ${((floodEnded - started) / 60_000).toFixed(1)} minutes`,
