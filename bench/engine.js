@@ -101,7 +101,7 @@ async function run({ quick, log }) {
 			for (const kind of KINDS) {
 				for (const instance of order) {
 					const target = instance.requests[kind.key];
-					await settle(instance.n8n.pid);
+					// The instance is idle: its previous batch (or warm-up) ended with settle().
 					const before = treeCpuSeconds([instance.n8n.pid]);
 					const result = await fire(target.url, {
 						connections: CONNECTIONS,
