@@ -78,7 +78,12 @@ async function deploy({ mode, runtime, sandbox, log }) {
 		runtime,
 		mode,
 		log,
-		env: { N8N_INSIGHTS_FLUSH_INTERVAL_SECONDS: String(INSIGHTS_FLUSH_SECONDS) },
+		env: {
+			N8N_INSIGHTS_FLUSH_INTERVAL_SECONDS: String(INSIGHTS_FLUSH_SECONDS),
+			// BENCH_N8N_ENV='{"N8N_EXPRESSION_ENGINE":"legacy"}': settings for every n8n process, to
+			// see what a setting changes in the same bench (the report names them).
+			...benchN8nEnv(),
+		},
 	});
 	claimProcess(cluster.postgres.pid);
 	const startSeconds = (Date.now() - t0) / 1000;
@@ -249,6 +254,7 @@ async function deploy({ mode, runtime, sandbox, log }) {
 			describe: async () => ({
 				mode,
 				startSeconds,
+				n8nEnv: benchN8nEnv(),
 				postgres: { version: pg.version, settings: await settings(), harness: pg.settings },
 				redis: cluster.redis
 					? { version: cluster.redis.version, settings: cluster.redis.settings }
@@ -269,6 +275,11 @@ async function deploy({ mode, runtime, sandbox, log }) {
 }
 
 /** @typedef {Awaited<ReturnType<typeof deploy>>} Deployment */
+
+/** @returns {Record<string, string>} */
+function benchN8nEnv() {
+	return JSON.parse(process.env.BENCH_N8N_ENV || '{}');
+}
 
 /**
  * Fills the trigger's duplicate memory beyond its bound with accepted deliveries, as on a trigger
@@ -298,7 +309,12 @@ async function fill(d, atLeast, log) {
  */
 async function queueRounds(d, { quick, log }) {
 	// Ignore Duplicates off shows what the memory itself costs (its static-data save per delivery).
-	const keys = ['trigger', 'noMemory', 'header', 'plain'];
+	// BENCH_QUEUE_WORKFLOWS=trigger,header: the goal's two alone, twice the rounds in the same time.
+	const keys = (process.env.BENCH_QUEUE_WORKFLOWS || 'trigger,noMemory,header,plain')
+		.split(',')
+		.filter((key) => ['trigger', 'noMemory', 'header', 'plain'].includes(key));
+	if (!keys.includes('trigger') || !keys.includes('header'))
+		throw new Error('BENCH_QUEUE_WORKFLOWS must name trigger and header');
 	// BENCH_QUEUE_ROUNDS: more rounds for a tighter median (each round moves by about ±15%).
 	const rounds = quick ? 2 : Number(process.env.BENCH_QUEUE_ROUNDS) || 5;
 	const amount = quick ? 20 : 150;
@@ -548,7 +564,13 @@ function describeDeployment(dep) {
 						.map(([k, v]) => `${k} ${v}`)
 						.join(', ')})`
 				: 'one `n8n start`'
-		}, PostgreSQL ${dep.postgres.version}; ready in ${dep.startSeconds.toFixed(0)} s.`,
+		}, PostgreSQL ${dep.postgres.version}; ${
+			Object.keys(dep.n8nEnv ?? {}).length
+				? `n8n settings beyond the defaults: ${Object.entries(dep.n8nEnv)
+						.map(([k, v]) => `\`${k}=${v}\``)
+						.join(', ')}; `
+				: ''
+		}ready in ${dep.startSeconds.toFixed(0)} s.`,
 		`- PostgreSQL settings: ${Object.entries(pg)
 			.map(([k, v]) => `${k} ${v}`)
 			.join(', ')}.`,

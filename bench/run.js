@@ -90,6 +90,10 @@ function parseArgs(argv = process.argv.slice(2)) {
 			'--write records a full measurement in docs/BENCHMARKS.md: run it without --quick and --only',
 		);
 	}
+	const variations = ['BENCH_QUEUE_ROUNDS', 'BENCH_QUEUE_WORKFLOWS', 'BENCH_N8N_ENV'];
+	if (args.write && !args.child && !args.render && variations.some((name) => process.env[name])) {
+		throw new Error(`--write records the standard measurement: unset ${variations.join(', ')}`);
+	}
 	return args;
 }
 
