@@ -29,6 +29,7 @@ const {
 	childrenCpuSeconds,
 	claimProcess,
 	treeCpuSeconds,
+	benchN8nEnv,
 } = require('./lib');
 const { signedDelivery } = require('./payload');
 const { fire } = require('./load');
@@ -80,8 +81,6 @@ async function deploy({ mode, runtime, sandbox, log }) {
 		log,
 		env: {
 			N8N_INSIGHTS_FLUSH_INTERVAL_SECONDS: String(INSIGHTS_FLUSH_SECONDS),
-			// BENCH_N8N_ENV='{"N8N_EXPRESSION_ENGINE":"legacy"}': settings for every n8n process, to
-			// see what a setting changes in the same bench (the report names them).
 			...benchN8nEnv(),
 		},
 	});
@@ -235,6 +234,15 @@ async function deploy({ mode, runtime, sandbox, log }) {
 			Number(await sql('SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter'));
 		/** The CPU of the whole deployment: n8n's processes, Redis and HAProxy (children) and Postgres. */
 		const deploymentCpuSeconds = () => childrenCpuSeconds() + treeCpuSeconds([pg.pid]);
+		const pids = (/** @type {{ pid?: number }[]} */ procs) =>
+			procs.map((p) => p.pid).filter((pid) => pid !== undefined);
+		/** The same, by role: where a workflow's extra cost lands. */
+		const cpuByRole = () => ({
+			webhook: treeCpuSeconds(pids(cluster.webhookProcesses)),
+			worker: treeCpuSeconds(pids(cluster.workers)),
+			main: treeCpuSeconds(pids([cluster.main])),
+			postgres: treeCpuSeconds([pg.pid]),
+		});
 		const deployment = {
 			mode,
 			bound: /** @type {number} */ (
@@ -250,6 +258,7 @@ async function deploy({ mode, runtime, sandbox, log }) {
 			settings,
 			checkpoints,
 			deploymentCpuSeconds,
+			cpuByRole,
 			sql,
 			describe: async () => ({
 				mode,
@@ -275,11 +284,6 @@ async function deploy({ mode, runtime, sandbox, log }) {
 }
 
 /** @typedef {Awaited<ReturnType<typeof deploy>>} Deployment */
-
-/** @returns {Record<string, string>} */
-function benchN8nEnv() {
-	return JSON.parse(process.env.BENCH_N8N_ENV || '{}');
-}
 
 /**
  * Fills the trigger's duplicate memory beyond its bound with accepted deliveries, as on a trigger
@@ -328,8 +332,14 @@ async function queueRounds(d, { quick, log }) {
 			const target = d.targets[key];
 			const before = cpuSnapshot();
 			const cpuBefore = d.deploymentCpuSeconds();
+			const rolesBefore = d.cpuByRole();
 			const r = await d.send(target, amount, CONNECTIONS);
 			const cpuMs = ((d.deploymentCpuSeconds() - cpuBefore) * 1000) / Math.max(1, r.executions);
+			const rolesAfter = d.cpuByRole();
+			/** @type {Record<string, number>} */ const roleCpuMs = {};
+			for (const [role, seconds] of Object.entries(rolesAfter))
+				roleCpuMs[role] =
+					((seconds - /** @type {any} */ (rolesBefore)[role]) * 1000) / Math.max(1, r.executions);
 			const others = othersBusy(before, cpuSnapshot());
 			const execPerSec = r.executions / ((r.lastStop - r.startedAt) / 1000);
 			const { latencies, ...figures } = r;
@@ -338,10 +348,15 @@ async function queueRounds(d, { quick, log }) {
 				p90: percentile(latencies, 90),
 				execPerSec,
 				cpuMs,
+				roleCpuMs,
 				othersCores: others.cores,
 			};
 			log(
-				`queue round ${round + 1} ${key}: ${r.reqPerSec.toFixed(1)} answered/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ${r.ok}/${r.sent} 2xx ${JSON.stringify(r.statuses)}, ${r.executions} executions (${r.succeeded} success), ${execPerSec.toFixed(1)} executions/s, deployment CPU ${cpuMs.toFixed(0)} ms each, other processes ${others.cores.toFixed(2)} cores`,
+				`queue round ${round + 1} ${key}: ${r.reqPerSec.toFixed(1)} answered/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ${r.ok}/${r.sent} 2xx ${JSON.stringify(r.statuses)}, ${r.executions} executions (${r.succeeded} success), ${execPerSec.toFixed(1)} executions/s, deployment CPU ${cpuMs.toFixed(0)} ms each (${Object.entries(
+					roleCpuMs,
+				)
+					.map(([role, ms]) => `${role} ${ms.toFixed(0)}`)
+					.join(', ')}), other processes ${others.cores.toFixed(2)} cores`,
 			);
 		}
 		rows.push(row);
@@ -664,9 +679,23 @@ function renderQueue(r) {
 		'',
 		`- Goal ≥ ${r.goal}x the Webhook node with Header Auth in answered deliveries per second: ${verdict(met)} (${fmtRatio(median(ratio('header', 'reqPerSec')))}; medians ${med('trigger', 'reqPerSec').toFixed(1)} vs ${med('header', 'reqPerSec').toFixed(1)} answered/s, p50 ${fmtMs(med('trigger', 'p50'))} vs ${fmtMs(med('header', 'p50'))}, p99 ${fmtMs(med('trigger', 'p99'))} vs ${fmtMs(med('header', 'p99'))}).`,
 		`- Every delivery answered 2xx and started exactly one execution, which succeeded on the worker: ${verdict(allRan)}.`,
+		...(r.rounds[0].trigger.roleCpuMs ? [byRole(r, keys, labels)] : []),
 		'',
 		`autocannon, ${r.connections} connections through the balancer (HTTPS), ${r.amount} deliveries per workflow per round, order rotated each round, after a warm-up of each; the trigger's duplicate memory was filled beyond its bound first. Every request carries a distinct ${r.bodyBytes.toLocaleString('en')}-byte call.completed delivery with a current timestamp, signed with the trigger's registration secret, and the Header Auth token: all workflows receive the same bytes and headers. Each workflow is its trigger node alone, answering once n8n has queued the execution. After each run the bench waits until the worker has finished every execution and Redis holds no job, so rounds do not overlap. "executions/s": executions over the time from the run's start to the end of the last one. "deployment CPU": all n8n processes, Postgres, Redis and HAProxy over that time, per execution.`,
 	].join('\n');
+}
+
+/**
+ * Where each workflow's CPU per delivery went, medians of the rounds.
+ * @param {any} r @param {string[]} keys @param {Record<string, string>} labels
+ */
+function byRole(r, keys, labels) {
+	const roles = Object.keys(r.rounds[0].trigger.roleCpuMs);
+	const med = (/** @type {string} */ k, /** @type {string} */ role) =>
+		median(r.rounds.map((/** @type {any} */ round) => round[k].roleCpuMs[role]));
+	return `- CPU per delivery by process, medians of the rounds (${roles.join(' / ')}; HAProxy and Redis are the rest): ${keys
+		.map((k) => `${labels[k]} ${roles.map((role) => fmtMs(med(k, role))).join(' / ')}`)
+		.join('; ')}.`;
 }
 
 /** @param {any} w one mode's WAL result */

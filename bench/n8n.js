@@ -25,6 +25,7 @@ const {
 	cpuSnapshot,
 	othersBusy,
 	childrenCpuSeconds,
+	benchN8nEnv,
 } = require('./lib');
 const { signedDelivery } = require('./payload');
 const { fire: fireLoad } = require('./load');
@@ -59,7 +60,7 @@ async function run({ quick, only, log }) {
 	/** @type {any} */ let n8n;
 	try {
 		const t0 = Date.now();
-		n8n = await startN8n({ runtime, log });
+		n8n = await startN8n({ runtime, log, env: benchN8nEnv() });
 		await n8n.setupOwner();
 		log(
 			`n8n ${runtime.n8nVersion} on Node ${runtime.nodeVersion} ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
@@ -233,7 +234,7 @@ async function run({ quick, only, log }) {
 		};
 
 		/** @type {any} */ const out = {
-			n8n: { version: runtime.n8nVersion, node: runtime.nodeVersion },
+			n8n: { version: runtime.n8nVersion, node: runtime.nodeVersion, env: benchN8nEnv() },
 		};
 
 		if (only.includes('e2e')) {

@@ -151,7 +151,13 @@ function renderReport(report) {
 		`Run of ${report.date}, ${report.quick ? '**quick mode** (fewer and shorter rounds: a smoke run, not a measurement)' : 'full mode'}, ${Math.round(report.seconds)} s in all.`,
 		'',
 		`- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}`,
-		`- Node for the benches: ${m.node}${report.n8n ? `; n8n ${report.n8n.version} on Node ${report.n8n.node}` : ''}`,
+		`- Node for the benches: ${m.node}${report.n8n ? `; n8n ${report.n8n.version} on Node ${report.n8n.node}` : ''}${
+			Object.keys(report.n8n?.env ?? {}).length
+				? `; n8n settings beyond the defaults: ${Object.entries(report.n8n.env)
+						.map(([k, v]) => `\`${k}=${v}\``)
+						.join(', ')}`
+				: ''
+		}`,
 		`- Load average at the start: ${m.loadavg.join(', ')}`,
 	];
 	lines.push(
