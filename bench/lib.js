@@ -296,7 +296,6 @@ function table(head, rows) {
 /** @param {boolean} met */
 const verdict = (met) => (met ? '**met**' : '**not met**');
 
-/** @param {number} ms */
 /**
  * BENCH_N8N_ENV='{"N8N_EXPRESSION_ENGINE":"legacy"}': settings for every n8n the benches start,
  * to see what a setting changes in the same bench (the reports name them).
@@ -306,6 +305,7 @@ function benchN8nEnv() {
 	return JSON.parse(process.env.BENCH_N8N_ENV || '{}');
 }
 
+/** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmtMs = (/** @type {number} */ ms) => `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
 

@@ -6,7 +6,7 @@
  */
 
 const { randomUUID } = require('node:crypto');
-const { TRIGGER_TYPE } = require('../test/helpers/nodeTypes');
+const { TRIGGER_TYPE, TRIGGER_VERSION } = require('../test/helpers/nodeTypes');
 
 /** The Header Auth credential of the baseline Webhook node; every request carries it. */
 const TOKEN_HEADER = 'x-bench-token';
@@ -41,7 +41,7 @@ function triggerNode(voxpria, options = {}) {
 			id: randomUUID(),
 			name: 'VoxPria Trigger',
 			type: TRIGGER_TYPE,
-			typeVersion: 1,
+			typeVersion: TRIGGER_VERSION,
 			position: [0, 0],
 			webhookId,
 			parameters: { events: ['call.completed'], options },

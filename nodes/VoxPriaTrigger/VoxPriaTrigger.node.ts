@@ -17,7 +17,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { WEBHOOK_EVENTS } from '../shared/events';
 
-import { checkDelivery, type Refused } from './checkDelivery';
+import { checkDelivery, type DeliveryRules, type Refused } from './checkDelivery';
 import { MAX_ENTRIES } from './deliveryMemory';
 import { deliveryItem } from './deliveryOutput';
 import { rememberUntilRecorded, saveNewestKnown } from './deliveryPersistence';
@@ -25,6 +25,7 @@ import { mayBeLateCopy, noteWriter, ranElsewhere } from './lateCopies';
 import { healIfOutdated } from './outdatedRegistration';
 import { memoryWith, observeRegistration, triggerScope, triggerState } from './processState';
 import { requestFacts, writeLines } from './refusalLog';
+import { readRawBody } from './requestBody';
 import {
 	assertDeliverable,
 	deleteRemote,
@@ -68,7 +69,9 @@ export class VoxPriaTrigger implements INodeType {
 		name: 'voxPriaTrigger',
 		icon: { light: 'file:../../icons/voxpria.svg', dark: 'file:../../icons/voxpria.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression per request for it (requestBody.ts); otherwise the same.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["events"].join(", ")}}',
 		description: 'Starts the workflow when VoxPria reports a call or campaign event',
 		defaults: {
@@ -251,9 +254,10 @@ export class VoxPriaTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const request = this.getRequestObject();
+		const raw = await readRawBody(request);
 		const now = Date.now();
 		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const request = this.getRequestObject();
 		const headers = this.getHeaderData() as IDataObject;
 		const stored = storedNodeData(this);
 		const state = triggerState(triggerScope(this), now);
@@ -265,33 +269,34 @@ export class VoxPriaTrigger implements INodeType {
 		const windowHours = Number(options.replayWindowHours ?? DEFAULT_REPLAY_WINDOW_HOURS);
 		const parsedBody = this.getBodyData();
 
-		const verdict = checkDelivery(
-			{
-				signatureHeader: headers[SIGNATURE_HEADER],
-				rawBody: request.rawBody as Buffer | undefined,
-				parsedBody,
-				parsedAsUtf8: parsedAsUtf8(headers['content-type']),
-			},
-			{
-				// The registration this request loaded, and a newer one this process knows of.
-				secrets: [
-					...new Set(
-						[loaded?.secret, newest?.secret].filter((secret): secret is string => !!secret),
-					),
-				],
-				events: selectedEvents(this),
-				skipSignatureCheck: options.skipSignatureCheck === true,
-				memory,
-				windowMs:
-					(Number.isFinite(windowHours) && windowHours > 0
-						? windowHours
-						: DEFAULT_REPLAY_WINDOW_HOURS) * 3_600_000,
-				now,
-			},
-		);
+		const rules: DeliveryRules = {
+			// The registration this request loaded, and a newer one this process knows of.
+			secrets: [
+				...new Set([loaded?.secret, newest?.secret].filter((secret): secret is string => !!secret)),
+			],
+			events: selectedEvents(this),
+			skipSignatureCheck: options.skipSignatureCheck === true,
+			memory,
+			windowMs:
+				(Number.isFinite(windowHours) && windowHours > 0
+					? windowHours
+					: DEFAULT_REPLAY_WINDOW_HOURS) * 3_600_000,
+			now,
+		};
+		const verdict = Buffer.isBuffer(raw)
+			? checkDelivery(
+					{
+						signatureHeader: headers[SIGNATURE_HEADER],
+						rawBody: raw,
+						parsedBody,
+						parsedAsUtf8: parsedAsUtf8(headers['content-type']),
+					},
+					rules,
+				)
+			: raw;
 		writeLines(this.logger, state.refusals.due(now));
 
-		const refuse = async (refused: Refused): Promise<IWebhookResponseData> => {
+		const answer = async (refused: Refused): Promise<IWebhookResponseData> => {
 			if (refused.reason) {
 				const facts = requestFacts(this, parsedBody);
 				writeLines(this.logger, state.refusals.note(refused as Required<Refused>, facts, now));
@@ -306,11 +311,11 @@ export class VoxPriaTrigger implements INodeType {
 			response.status(refused.status).json(refused.body);
 			return { noWebhookResponse: true };
 		};
-		if (!verdict.accepted) return await refuse(verdict);
+		if (!verdict.accepted) return await answer(verdict);
 
 		if (memory && mayBeLateCopy(state, memory, verdict.at, now)) {
 			if (await ranElsewhere(state, memory, verdict.key, verdict.at, now)) {
-				return await refuse(LATE_DUPLICATE);
+				return await answer(LATE_DUPLICATE);
 			}
 		}
 		if (memory) rememberUntilRecorded(this, stored, state, memory, verdict.key);

@@ -60,7 +60,7 @@ export const PENDING_RETRY_AFTER_S = 5;
 const SHAPE = 'a VoxPria delivery is a JSON object with "event", "timestamp" and "data"';
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
-function refuse(status: number, reason: string, detail: string, signed: boolean): Refused {
+export function refuse(status: number, reason: string, detail: string, signed: boolean): Refused {
 	return {
 		accepted: false,
 		status,

@@ -7,7 +7,7 @@ import { execFileSync } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 
-import { ACTION_TYPE, TRIGGER_TYPE } from '../helpers/nodeTypes';
+import { ACTION_TYPE, TRIGGER_TYPE, TRIGGER_VERSION } from '../helpers/nodeTypes';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { ensureRuntime } = require('./lib/runtime') as typeof import('./lib/runtime');
@@ -141,6 +141,8 @@ export interface TriggerWorkflowOptions {
 	events?: string[];
 	options?: Record<string, unknown>;
 	webhookId?: string;
+	/** Default: the version a new node gets; 1 for a workflow saved before 1.1 existed. */
+	typeVersion?: number;
 	/** Nodes after the trigger, connected in a chain from it. */
 	then?: Array<Record<string, unknown>>;
 }
@@ -151,7 +153,7 @@ export function triggerWorkflow(stack: Stack, options: TriggerWorkflowOptions = 
 		id: 'trigger',
 		name: 'VoxPria Trigger',
 		type: TRIGGER_TYPE,
-		typeVersion: 1,
+		typeVersion: options.typeVersion ?? TRIGGER_VERSION,
 		position: [0, 0],
 		webhookId: options.webhookId ?? newWebhookId(),
 		parameters: { events: options.events ?? ['call.completed'], options: options.options ?? {} },

@@ -83,8 +83,9 @@ describe('VoxPria Trigger in a real n8n', () => {
 	async function liveTrigger(
 		events: string[],
 		options: Record<string, unknown> = {},
+		typeVersion?: number,
 	): Promise<Live> {
-		const workflow = triggerWorkflow(stack, { events, options });
+		const workflow = triggerWorkflow(stack, { events, options, typeVersion });
 		const created = await activeWorkflow(stack, workflow);
 		const url = productionUrl(stack, workflow.nodes[0].webhookId as string);
 		await stack.n8n.waitFor(async () => (await registrationsFor(stack, url)).length === 1, {
@@ -193,6 +194,23 @@ describe('VoxPria Trigger in a real n8n', () => {
 
 		// Exactly one: nothing else turns up for it.
 		expect(countFor(await settledExecutions(main), callId)).toBe(1);
+	}, 180_000);
+
+	it('2b. a workflow saved with version 1 of the trigger still registers, verifies and runs a delivery once', async () => {
+		const saved = await liveTrigger(['call.completed'], {}, 1);
+		const registration = await registrationOf(saved);
+		const callId = newCallId('version-1');
+		const { results } = await stack.sandbox.deliver({
+			webhookId: registration.webhookId,
+			event: 'call.completed',
+			data: { callId, status: 'completed' },
+		});
+		expect(results).toEqual([expect.objectContaining({ status: 200, body: '' })]);
+		const executions = await executionsFor(saved, [callId]);
+		expect(executions.filter((e) => callIdOf(e) === callId).map((e) => e.status)).toEqual([
+			'success',
+		]);
+		await stack.n8n.deactivate(saved.id);
 	}, 180_000);
 
 	it('3. forged and unsigned deliveries get 401 and start nothing', async () => {

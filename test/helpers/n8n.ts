@@ -117,6 +117,8 @@ export interface Setup {
 	webhookBaseUrl?: string;
 	workflowId?: string;
 	nodeId?: string;
+	/** The node's version in the workflow (default 1). */
+	typeVersion?: number;
 }
 
 function makeNode(type: string, setup: Setup): INode {
@@ -124,7 +126,7 @@ function makeNode(type: string, setup: Setup): INode {
 		id: setup.nodeId ?? 'node-1',
 		name: type === TRIGGER_TYPE ? 'VoxPria Trigger' : 'VoxPria',
 		type,
-		typeVersion: 1,
+		typeVersion: setup.typeVersion ?? 1,
 		position: [0, 0],
 		parameters: structuredClone(setup.parameters ?? {}) as INodeParameters,
 		credentials: { voxPriaApi: { id: 'cred-1', name: 'VoxPria account' } },

@@ -8,5 +8,7 @@
 
 const TRIGGER_TYPE = 'n8n-nodes-voxpria.voxPriaTrigger';
 const ACTION_TYPE = 'n8n-nodes-voxpria.voxPria';
+/** The trigger's version a new node gets (defaultVersion); workflows saved before keep 1. */
+const TRIGGER_VERSION = 1.1;
 
-module.exports = { TRIGGER_TYPE, ACTION_TYPE };
+module.exports = { TRIGGER_TYPE, ACTION_TYPE, TRIGGER_VERSION };

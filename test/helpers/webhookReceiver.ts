@@ -4,7 +4,9 @@
  *
  * 1. When the request's headers arrive, the workflow's static data is loaded from the "database"
  *    (a JSON text here; live-webhooks.js loadWebhookExecutionData).
- * 2. The body is read and parsed (n8n's body parser: rawBody plus JSON for application/json).
+ * 2. The body is read and parsed (n8n's body parser: rawBody plus JSON for application/json),
+ *    except, for a node above version 1, a body whose content type n8n does not parse: that one
+ *    is left unread (webhook-helpers.js parseRequestBody).
  * 3. webhook() runs. If it answered itself (noWebhookResponse), static data is saved if changed.
  * 4. Otherwise n8n records the execution: it first builds a second Workflow around the same static
  *    data (WorkflowRunner.establishContextForPersistence), which clears the "changed" mark, then
@@ -69,7 +71,26 @@ export interface ReceiverControl {
 
 type Harness = typeof import('./n8n');
 
-function n8nBodyParser(req: Request, res: Response, next: NextFunction) {
+/** webhook-helpers.js isParsableContentType. */
+function isParsableContentType(contentType: string | undefined): boolean {
+	const type = (contentType ?? '').split(';')[0].trim();
+	return (
+		type.startsWith('application/json') ||
+		type.startsWith('text/plain') ||
+		type.startsWith('application/x-www-form-urlencoded') ||
+		type.endsWith('/xml') ||
+		type.endsWith('+xml')
+	);
+}
+
+function n8nBodyParser(nodeVersion: () => number) {
+	return (req: Request, res: Response, next: NextFunction) => {
+		if (nodeVersion() > 1 && !isParsableContentType(req.headers['content-type'])) return next();
+		readAndParse(req, res, next);
+	};
+}
+
+function readAndParse(req: Request, res: Response, next: NextFunction) {
 	const chunks: Buffer[] = [];
 	req.on('data', (chunk: Buffer) => chunks.push(chunk));
 	req.on('end', () => {
@@ -108,7 +129,7 @@ export async function startReceiver(options: {
 			(req as Request & { staticData: IDataObject }).staticData = options.store.get().load();
 			next();
 		},
-		n8nBodyParser,
+		n8nBodyParser(() => options.getSetup().typeVersion ?? 1),
 		async (req, res) => {
 			const staticData = (req as Request & { staticData: IDataObject }).staticData;
 			const setup = { ...options.getSetup(), staticData };

@@ -16,6 +16,12 @@ describe('public contract: node types, parameters and credential fields', () => 
 		voxPriaTrigger: ['options.replayWindowHours'],
 		voxPriaApi: [],
 	};
+	/** Node versions added since 0.1.0: saved workflows keep theirs, new nodes get the newest. */
+	const ADDED_VERSIONS: Record<keyof typeof pinned, number[]> = {
+		voxPria: [],
+		voxPriaTrigger: [1.1],
+		voxPriaApi: [],
+	};
 
 	it.each(['voxPria', 'voxPriaTrigger', 'voxPriaApi'] as const)(
 		'%s keeps every 0.1.0 parameter as it was, and adds only what is listed',
@@ -30,9 +36,16 @@ describe('public contract: node types, parameters and credential fields', () => 
 					return [count === 1 ? entry.path : `${entry.path}#${count}`, entry] as const;
 				});
 			};
-			const { parameters: now, ...restNow } = current[name] as { parameters: Entry[] };
-			const { parameters: then, ...restThen } = pinned[name] as unknown as { parameters: Entry[] };
-			expect(restNow).toEqual(restThen);
+			type NodeFields = { version?: number | number[]; defaultVersion?: number };
+			type Described = { parameters: Entry[]; node?: NodeFields };
+			const { parameters: now, ...restNow } = current[name] as Described;
+			const { parameters: then, ...restThen } = pinned[name] as unknown as Described;
+			const { version: versionNow, defaultVersion, ...nodeNow } = restNow.node ?? {};
+			const { version: versionThen, ...nodeThen } = restThen.node ?? {};
+			expect({ ...restNow, node: nodeNow }).toEqual({ ...restThen, node: nodeThen });
+			const versions = [versionThen ?? []].flat().concat(ADDED_VERSIONS[name]);
+			expect([versionNow ?? []].flat()).toEqual(versions);
+			expect(defaultVersion).toBe(ADDED_VERSIONS[name].length ? versions.at(-1) : undefined);
 			const byKey = new Map(keyed(now));
 			for (const [key, entry] of keyed(then)) expect([key, byKey.get(key)]).toEqual([key, entry]);
 			const known = new Set(keyed(then).map(([key]) => key));

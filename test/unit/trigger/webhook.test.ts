@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'http';
+import { gzipSync } from 'zlib';
 import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
 import type { IDataObject } from 'n8n-workflow';
@@ -6,6 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { MAX_ENTRIES } from '../../../nodes/VoxPriaTrigger/deliveryMemory';
 import { decodeMemory } from '../../../nodes/VoxPriaTrigger/savedMemory';
 import { forgetAllTriggerStates } from '../../../nodes/VoxPriaTrigger/processState';
+import { MAX_BODY_BYTES } from '../../../nodes/VoxPriaTrigger/requestBody';
 import { RECORDING_DEADLINE_MS } from '../../../nodes/VoxPriaTrigger/storedState';
 import type { Setup } from '../../helpers/n8n';
 import { sign } from '../../sandbox/signing';
@@ -470,6 +472,59 @@ describe('VoxPria Trigger deliveries', () => {
 			const answer = await sendSigned(body, 'text/plain');
 			expect(answer.status).toBe(200);
 			expect(receiver.started[0].items[0].json).toEqual(JSON.parse(body));
+		});
+	});
+
+	describe('version 1.1: bodies n8n leaves unread (content types it does not parse) are read by the trigger', () => {
+		beforeEach(() => {
+			setup.typeVersion = 1.1;
+		});
+		const sendAs = (body: Buffer | string, headers: Record<string, string>) =>
+			fetch(receiver.url, { method: 'POST', headers, body }).then(async (response) => ({
+				status: response.status,
+				text: await response.text(),
+			}));
+
+		it.each([['application/octet-stream'], ['application/vnd.voxpria+json'], ['']])(
+			'a signed delivery sent as "%s" runs once, with the signed payload',
+			async (contentType) => {
+				const event = payload({ data: { callId: `call_${contentType || 'none'}` } });
+				const body = JSON.stringify(event);
+				const headers = { 'x-voxpria-signature': sign(SECRET, body), 'content-type': contentType };
+				expect(await sendAs(body, headers)).toEqual({ status: 200, text: '' });
+				expect(receiver.started).toHaveLength(1);
+				expect(receiver.started[0].items[0].json).toEqual(event);
+				// Sent again: a duplicate, as for JSON.
+				expect((await sendAs(body, headers)).status).toBe(200);
+				expect(receiver.started).toHaveLength(1);
+			},
+		);
+
+		it('refuses what it cannot read with a clear answer and starts nothing: a body over n8n’s 16 MiB limit (413), a compressed body (415)', async () => {
+			const big = Buffer.alloc(MAX_BODY_BYTES + 1, 0x20);
+			const tooBig = await sendAs(big, {
+				'content-type': 'application/octet-stream',
+				'x-voxpria-signature': sign(SECRET, big),
+			});
+			expect(tooBig.status).toBe(413);
+			expect(JSON.parse(tooBig.text).error).toBe('body too large: the body is larger than 16 MiB');
+			const body = JSON.stringify(payload());
+			const zipped = await sendAs(gzipSync(body), {
+				'content-type': 'application/octet-stream',
+				'content-encoding': 'gzip',
+				'x-voxpria-signature': sign(SECRET, body),
+			});
+			expect(zipped.status).toBe(415);
+			expect(JSON.parse(zipped.text).error).toMatch(
+				/^unsupported encoding: the body is encoded as "gzip"/,
+			);
+			expect(receiver.started).toHaveLength(0);
+		});
+
+		it('JSON is still read by n8n (the same answers as version 1)', async () => {
+			const event = payload();
+			expect((await signed(event)).status).toBe(200);
+			expect(receiver.started[0].items).toEqual([{ json: event }]);
 		});
 	});
 
