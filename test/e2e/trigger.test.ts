@@ -196,22 +196,53 @@ describe('VoxPria Trigger in a real n8n', () => {
 		expect(countFor(await settledExecutions(main), callId)).toBe(1);
 	}, 180_000);
 
-	it('2b. a workflow saved with version 1 of the trigger still registers, verifies and runs a delivery once', async () => {
-		const saved = await liveTrigger(['call.completed'], {}, 1);
-		const registration = await registrationOf(saved);
-		const callId = newCallId('version-1');
-		const { results } = await stack.sandbox.deliver({
-			webhookId: registration.webhookId,
-			event: 'call.completed',
-			data: { callId, status: 'completed' },
+	it('2b. a workflow saved with version 1 of the trigger still registers, verifies and runs a delivery once; replacing the node with a new one (1.1) and publishing moves the registration', async () => {
+		const delivered = async (live: Live, label: string) => {
+			const registration = await registrationOf(live);
+			const callId = newCallId(label);
+			const { results } = await stack.sandbox.deliver({
+				webhookId: registration.webhookId,
+				event: 'call.completed',
+				data: { callId, status: 'completed' },
+			});
+			expect(results).toEqual([expect.objectContaining({ status: 200, body: '' })]);
+			const executions = await executionsFor(live, [callId]);
+			expect(executions.filter((e) => callIdOf(e) === callId).map((e) => e.status)).toEqual([
+				'success',
+			]);
+		};
+		const workflow = triggerWorkflow(stack, { events: ['call.completed'], typeVersion: 1 });
+		const created = await activeWorkflow(stack, workflow);
+		const saved: Live = {
+			id: created.id,
+			url: productionUrl(stack, workflow.nodes[0].webhookId as string),
+		};
+		await stack.n8n.waitFor(async () => (await registrationsFor(stack, saved.url)).length === 1, {
+			description: `one registration for ${saved.url}`,
 		});
-		expect(results).toEqual([expect.objectContaining({ status: 200, body: '' })]);
-		const executions = await executionsFor(saved, [callId]);
-		expect(executions.filter((e) => callIdOf(e) === callId).map((e) => e.status)).toEqual([
-			'success',
-		]);
-		await stack.n8n.deactivate(saved.id);
-	}, 180_000);
+		await recordSecrets();
+		await delivered(saved, 'version-1');
+
+		// What the README tells a user to do: delete the trigger, add a new one, publish.
+		const replaced = triggerWorkflow(stack, { events: ['call.completed'] });
+		expect(replaced.nodes[0].typeVersion).toBe(1.1);
+		await stack.n8n.updateWorkflow(created.id, { ...replaced, name: workflow.name });
+		await stack.n8n.activate(created.id);
+		await stack.n8n.waitForPublished(created.id);
+		const moved: Live = {
+			id: created.id,
+			url: productionUrl(stack, replaced.nodes[0].webhookId as string),
+		};
+		await stack.n8n.waitFor(
+			async () =>
+				(await registrationsFor(stack, moved.url)).length === 1 &&
+				(await registrationsFor(stack, saved.url)).length === 0,
+			{ description: `the registration moved from ${saved.url} to ${moved.url}` },
+		);
+		await recordSecrets();
+		await delivered(moved, 'version-1-1');
+		await stack.n8n.deactivate(created.id);
+	}, 240_000);
 
 	it('3. forged and unsigned deliveries get 401 and start nothing', async () => {
 		const registration = await registrationOf(main);

@@ -233,6 +233,18 @@ function createApiClient({ baseUrl }) {
 			}
 			return api('POST', '/workflows', body);
 		},
+		/**
+		 * Saves new nodes (and connections) into a workflow, as the editor's save does; activate()
+		 * publishes them.
+		 * @param {string} id @param {{ name: string, nodes: unknown[], connections: unknown, settings?: unknown }} wf
+		 */
+		updateWorkflow: (id, wf) =>
+			api('PUT', `/workflows/${encodeURIComponent(id)}`, {
+				name: wf.name,
+				nodes: wf.nodes,
+				connections: wf.connections ?? {},
+				settings: wf.settings ?? { executionOrder: 'v1' },
+			}),
 		/** @param {string} id */
 		getWorkflow: (id) => api('GET', `/workflows/${encodeURIComponent(id)}`),
 		/** @param {string} id */
