@@ -2,14 +2,9 @@ import { createHash } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 import { deliveryKey, type DeliveryKey, type DeliveryMemory } from './deliveryMemory';
-import { verifySignature } from './verifySignature';
+import { type SignedRequest, verifySignature } from './verifySignature';
 
-export interface Delivery {
-	signatureHeader: unknown;
-	/** The exact bytes n8n received. */
-	rawBody: Buffer | undefined;
-	/** What n8n's body parser made of them. */
-	parsedBody: unknown;
+export interface Delivery extends SignedRequest {
 	/** Whether n8n decoded the bytes as UTF-8 (its content type named no other charset). */
 	parsedAsUtf8: boolean;
 }
@@ -35,8 +30,10 @@ export interface Refused {
 	detail?: string;
 	/** The signature was valid: VoxPria (or someone replaying it) sent this. */
 	signed: boolean;
-	/** A sha256 signature that matched no secret we hold: maybe our secret is outdated. */
+	/** A signature that matched no secret we hold: maybe our secret is outdated. */
 	secretMismatch?: boolean;
+	/** When a signed delivery was signed (ms), if it says (republishGuard.ts). */
+	signedAt?: number;
 	headers?: Record<string, string>;
 }
 
@@ -46,7 +43,9 @@ export interface Accepted {
 	payload: IDataObject;
 	/** What the duplicate memory recorded it as (pending until n8n records the execution). */
 	key: DeliveryKey;
-	/** Its signed timestamp (ms); the time it arrived for an unsigned one. */
+	/** When it was signed (ms): its `t` or its `timestamp`; undefined when it carries neither. */
+	signedAt?: number;
+	/** What the memory dates it by: the signed time, or the time it arrived for an undated one. */
 	at: number;
 }
 
@@ -57,7 +56,7 @@ export const FUTURE_SKEW_MS = 5 * 60_000;
 /** When a copy of a delivery still being recorded should come again. */
 export const PENDING_RETRY_AFTER_S = 5;
 
-const SHAPE = 'a VoxPria delivery is a JSON object with "event", "timestamp" and "data"';
+const SHAPE = 'a VoxPria delivery is a JSON object with "event" and "data"';
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 export function refuse(status: number, reason: string, detail: string, signed: boolean): Refused {
@@ -126,18 +125,17 @@ function hours(ms: number): string {
 
 /**
  * Decides what to answer to one delivery, and whether it starts the workflow: signature, shape,
- * event filter, signed timestamp, then the duplicate memory (which it updates). Pure apart from the
+ * event filter, signed time, then the duplicate memory (which it updates). Pure apart from the
  * memory. The answer codes (README, "What each answer means"): 200 only for what ran or will never
  * need to run; 409 for a copy of a delivery still being recorded, so that VoxPria comes back; 4xx
  * for what can never run.
  */
 export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict {
-	let digest: Buffer | undefined;
+	let digest: Buffer;
 	let signedText: string | undefined;
+	let headerSignedAt: number | undefined;
 	if (rules.skipSignatureCheck) {
-		digest = createHash('sha256')
-			.update(delivery.rawBody ?? '')
-			.digest();
+		digest = createHash('sha256').update(delivery.rawBody).digest();
 	} else {
 		if (rules.secrets.length === 0) {
 			return refuse(
@@ -147,30 +145,14 @@ export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict
 				false,
 			);
 		}
-		let reason = '';
-		let wellFormed = false;
-		for (const secret of rules.secrets) {
-			const check = verifySignature(
-				delivery.signatureHeader,
-				delivery.rawBody,
-				delivery.parsedBody,
-				secret,
-			);
-			if (check.valid) {
-				digest = check.digest;
-				signedText = check.signed;
-				break;
-			}
-			reason = check.reason;
-			wellFormed = check.wellFormed;
-			if (!wellFormed) break;
-		}
-		if (!digest) {
-			const refused = refuse(401, 'invalid signature', reason, false);
-			refused.body = { error: `Invalid signature: ${reason}` };
-			refused.secretMismatch = wellFormed;
+		const check = verifySignature(delivery, rules.secrets);
+		if (!check.valid) {
+			const refused = refuse(401, 'invalid signature', check.reason, false);
+			refused.body = { error: `Invalid signature: ${check.reason}` };
+			refused.secretMismatch = check.wellFormed;
 			return refused;
 		}
+		({ digest, signed: signedText, signedAt: headerSignedAt } = check);
 	}
 	const signed = !rules.skipSignatureCheck;
 
@@ -188,42 +170,40 @@ export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict
 		};
 	}
 
-	let at = readTimestamp(payload.timestamp);
-	const undated = at === undefined;
-	if (rules.skipSignatureCheck) {
-		// Without a signature the timestamp proves nothing: only duplicates are caught.
-		at ??= rules.now;
-	} else if (at === undefined) {
-		const detail =
-			payload.timestamp === undefined
-				? 'the body has no "timestamp"'
-				: 'its "timestamp" is not an ISO 8601 time with a zone';
-		return refuse(400, 'no readable timestamp', detail, signed);
-	} else if (at > rules.now + FUTURE_SKEW_MS) {
+	const bodyAt = readTimestamp(payload.timestamp);
+	// Without a signature a time proves nothing: then only exact copies are caught.
+	const signedAt = signed ? (headerSignedAt ?? bodyAt) : undefined;
+	if (signedAt !== undefined && signedAt > rules.now + FUTURE_SKEW_MS) {
 		return refuse(
 			400,
 			'timestamp in the future',
-			`it is dated ${new Date(at).toISOString()}, more than 5 minutes ahead of this server's clock; check the clock of the n8n server`,
+			`it is dated ${new Date(signedAt).toISOString()}, more than 5 minutes ahead of this server's clock; check the clock of the n8n server`,
 			signed,
 		);
-	} else if (at < rules.now - rules.windowMs) {
+	}
+	if (signedAt !== undefined && signedAt < rules.now - rules.windowMs) {
 		return refuse(
 			400,
 			'older than the replay window',
-			`it is dated ${new Date(at).toISOString()}, more than ${hours(rules.windowMs)} ago (Options → Replay Window)`,
+			`it is dated ${new Date(signedAt).toISOString()}, more than ${hours(rules.windowMs)} ago (Options → Replay Window)`,
 			signed,
 		);
 	}
 
 	const key = deliveryKey(digest);
+	// A body timestamp is the same in every copy; X-Webhook-Signature's t may be renewed on each
+	// retry, and an undated delivery has only the time it arrived: those match on the key alone.
+	const at = headerSignedAt ?? bodyAt ?? rules.now;
+	const keyOnly = headerSignedAt !== undefined || bodyAt === undefined;
 	const memory = rules.memory;
 	if (memory) {
 		memory.expire(rules.now - rules.windowMs);
-		switch (memory.recall(key, at, undated)) {
+		switch (memory.recall(key, at, keyOnly)) {
 			case 'recorded':
 				return {
 					...refuse(200, 'duplicate', 'this delivery already started an execution', signed),
 					body: { received: true, duplicate: true },
+					signedAt,
 				};
 			case 'pending':
 				return {
@@ -234,6 +214,7 @@ export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict
 						signed,
 					),
 					headers: { 'Retry-After': String(PENDING_RETRY_AFTER_S) },
+					signedAt,
 				};
 			case 'belowFloor':
 				return refuse(
@@ -246,5 +227,5 @@ export function checkDelivery(delivery: Delivery, rules: DeliveryRules): Verdict
 				memory.remember(key, at);
 		}
 	}
-	return { accepted: true, payload, key, at };
+	return { accepted: true, payload, key, signedAt, at };
 }

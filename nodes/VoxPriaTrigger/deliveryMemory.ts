@@ -11,8 +11,10 @@ export { deliveryKey, KEY_BYTES, type DeliveryKey } from './savedMemory';
  *   by the window itself (checkDelivery.ts).
  * - At most `maxEntries` are kept, because n8n rewrites the whole static data on every save and
  *   each entry costs database writes on every accepted delivery. When one more arrives, the entry
- *   with the oldest timestamp is dropped and its timestamp becomes the floor: anything at or below
- *   the floor is refused. So a dropped delivery can never run again, whatever its age.
+ *   with the oldest timestamp is dropped and its timestamp becomes the floor: anything older is
+ *   refused. So a dropped delivery can never run again, whatever its age. The keys dropped at the
+ *   floor's own timestamp are kept (`floorKeys`): VoxPria dates deliveries to the second, and a
+ *   burst shares one, so a new delivery dated like the floor is told apart from a dropped one.
  * - A delivery is pending until n8n has recorded its execution. A copy of a pending delivery must
  *   not be answered 200 (if the recording then fails, VoxPria would stop retrying and the event
  *   would be lost), and only recorded deliveries are saved, so that no other process or restart
@@ -43,6 +45,11 @@ export class DeliveryMemory {
 	private order: Entry[] = [];
 	private head = 0;
 	private floorAt = 0;
+	/**
+	 * The keys dropped with the floor's timestamp, each with whether n8n recorded it; undefined
+	 * when not all of them are known.
+	 */
+	private floorKeys: Map<DeliveryKey, boolean> | undefined = new Map();
 	/** The saved text merged last, and whether it lacks a recorded delivery held here. */
 	private mergedText: unknown;
 	private mergedLacksSome = true;
@@ -75,7 +82,12 @@ export class DeliveryMemory {
 		const entry = this.entries.get(key);
 		if (entry && (entry.at === at || entry.legacy || anyTime))
 			return entry.recorded ? 'recorded' : 'pending';
-		return at <= this.floorAt ? 'belowFloor' : 'new';
+		if (at > this.floorAt) return 'new';
+		if (at === this.floorAt && this.floorKeys) {
+			const recorded = this.floorKeys.get(key);
+			return recorded === undefined ? 'new' : recorded ? 'recorded' : 'pending';
+		}
+		return 'belowFloor';
 	}
 
 	/** Records a new delivery as pending. */
@@ -91,6 +103,9 @@ export class DeliveryMemory {
 		if (entry && !entry.recorded) {
 			entry.recorded = true;
 			this.changed();
+		} else if (!entry && this.floorKeys?.get(key) === false) {
+			this.floorKeys.set(key, true);
+			this.changed();
 		}
 	}
 
@@ -99,6 +114,9 @@ export class DeliveryMemory {
 		const entry = this.entries.get(key);
 		if (entry && !entry.recorded) {
 			this.entries.delete(key);
+			this.version++;
+		} else if (!entry && this.floorKeys?.get(key) === false) {
+			this.floorKeys.delete(key);
 			this.version++;
 		}
 	}
@@ -120,12 +138,14 @@ export class DeliveryMemory {
 		if (saved === this.mergedText) return;
 		const decoded = decodeMemory(saved);
 		if (!decoded) return;
-		this.floorAt = Math.max(this.floorAt, decoded.floor);
+		this.raiseFloor(decoded.floor, decoded.floorKeys, true);
 		for (const [key, at] of decoded.entries) {
-			if (at <= this.floorAt) continue;
 			const entry = this.entries.get(key);
-			if (entry && entry.at === at) entry.recorded = true;
-			else if (!entry) this.insert({ key, at, recorded: true, legacy: decoded.legacy });
+			if (entry) {
+				if (entry.at === at) entry.recorded = true;
+			} else if (this.recall(key, at) === 'new') {
+				this.insert({ key, at, recorded: true, legacy: decoded.legacy });
+			}
 		}
 		this.evictOverflow();
 		this.version++;
@@ -141,6 +161,11 @@ export class DeliveryMemory {
 
 	private lacksSome(decoded: DecodedMemory | undefined): boolean {
 		if (!decoded || decoded.floor < this.floorAt) return true;
+		if (this.floorKeys && !decoded.floorKeys) return true;
+		const savedFloorKeys = new Set(decoded.floorKeys);
+		for (const [key, recorded] of this.floorKeys ?? []) {
+			if (recorded && decoded.floor === this.floorAt && !savedFloorKeys.has(key)) return true;
+		}
 		let recorded = 0;
 		for (const entry of this.entries.values()) if (entry.recorded) recorded++;
 		let present = 0;
@@ -172,7 +197,12 @@ export class DeliveryMemory {
 			included.push(entry);
 			if (entry.at % 1000 !== 0) wholeSeconds = false;
 		}
-		const text = encodeMemory(this.floorAt, included, wholeSeconds);
+		const floorKeys = this.floorKeys && [
+			...[...this.floorKeys].flatMap(([key, recorded]) =>
+				recorded || key === alsoKey ? [key] : [],
+			),
+		];
+		const text = encodeMemory(this.floorAt, included, wholeSeconds, floorKeys);
 		this.cached = { version: this.version, alsoKey, text };
 		return text;
 	}
@@ -214,8 +244,27 @@ export class DeliveryMemory {
 		const entry = this.order[this.head];
 		if (this.entries.get(entry.key) === entry) {
 			this.entries.delete(entry.key);
-			if (raisesFloor) this.floorAt = Math.max(this.floorAt, entry.at);
+			if (raisesFloor) this.raiseFloor(entry.at, [entry.key], entry.recorded);
 		}
 		this.head++;
+	}
+
+	/** Takes a floor (and the keys dropped at it, when known) from an eviction or another save. */
+	private raiseFloor(
+		at: number,
+		keys: readonly DeliveryKey[] | undefined,
+		recorded: boolean,
+	): void {
+		if (at < this.floorAt) return;
+		if (at > this.floorAt) {
+			this.floorAt = at;
+			this.floorKeys = new Map();
+		}
+		if (!keys || !this.floorKeys || this.floorKeys.size + keys.length > this.maxEntries) {
+			// Unknown or too many to keep: everything dated like the floor may have run.
+			this.floorKeys = undefined;
+			return;
+		}
+		for (const key of keys) this.floorKeys.set(key, recorded || this.floorKeys.get(key) === true);
 	}
 }

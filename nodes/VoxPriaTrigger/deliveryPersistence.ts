@@ -20,6 +20,8 @@ import {
  *   forgotten, so that VoxPria's retry runs it. A 2xx without a save still means it was recorded.
  * - If the client leaves first (only the response's "close" fires), n8n goes on recording; the
  *   delivery stays pending until the save, or is forgotten when none came by the deadline.
+ * - `save` false: this request must not save (republishGuard.ts); the answer alone decides, and
+ *   the delivery reaches the saved memory with this process's next save.
  */
 export function rememberUntilRecorded(
 	context: IWebhookFunctions,
@@ -27,17 +29,20 @@ export function rememberUntilRecorded(
 	state: TriggerState,
 	memory: DeliveryMemory,
 	key: DeliveryKey,
+	save = true,
 ): void {
 	let saved = false;
 	let answered = false;
-	saveAfterRequest(
-		stored,
-		() => ({ registration: observeRegistration(state), savedMemory: memory.toSaved(key) }),
-		() => {
-			saved = true;
-			memory.confirm(key);
-		},
-	);
+	if (save) {
+		saveAfterRequest(
+			stored,
+			() => ({ registration: observeRegistration(state), savedMemory: memory.toSaved(key) }),
+			() => {
+				saved = true;
+				memory.confirm(key);
+			},
+		);
+	}
 	const response = context.getResponseObject();
 	response.once('close', () => {
 		if (saved || !response.writableFinished) return;
@@ -45,7 +50,7 @@ export function rememberUntilRecorded(
 		if (response.statusCode < 500) memory.confirm(key);
 		else memory.forget(key);
 	});
-	void keepMarkedUntilSaved(stored, () => saved || answered).then(() => {
+	void keepMarkedUntilSaved(save ? stored : undefined, () => saved || answered).then(() => {
 		if (!saved && !answered) memory.forget(key);
 	});
 }

@@ -27,6 +27,17 @@ export interface TriggerState {
 	/** A registration for our URL that we hold no secret for, and since when we have seen it. */
 	suspect?: { webhookIds: string; since: number };
 	usedAt: number;
+	/** The youngest delivery seen lately, how long after it was signed (republishGuard.ts). */
+	youngest?: { ageMs: number; at: number };
+	/** The last question to VoxPria whether a registration is still there (republishGuard.ts). */
+	registrationCheck?: { webhookId: string; at: number; present: Promise<boolean> };
+	/** A registration VoxPria no longer holds: requests that loaded it must not save it back. */
+	retiredWebhookId?: string;
+	/**
+	 * The registration this process made at activation. The process that activates is the one
+	 * that re-publishes, so it learns of a newer registration first-hand (republishGuard.ts).
+	 */
+	registeredHere?: string;
 	/**
 	 * Per other process whose save a request loaded (lateCopies.ts): the newest of its saves
 	 * loaded here, and when it was loaded.

@@ -64,6 +64,11 @@ async function listWebhooks(context: Context): Promise<RemoteWebhook[]> {
 	return records as unknown as RemoteWebhook[];
 }
 
+/** Whether VoxPria still holds this registration. */
+export async function isRegistered(context: Context, webhookId: string): Promise<boolean> {
+	return (await listWebhooks(context)).some((webhook) => webhook.webhookId === webhookId);
+}
+
 /** Deletes one registration; "already gone" is what we wanted. */
 export async function deleteRemote(context: Context, webhookId: string): Promise<void> {
 	try {

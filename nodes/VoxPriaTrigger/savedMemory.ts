@@ -1,9 +1,11 @@
 /**
  * The duplicate memory as static data keeps it, small because n8n rewrites the whole static data
- * on every save: "2.<unit>.<floor>.<first timestamp>.<entries>", numbers in base 36, entries as
- * base64url of (varint time since the previous entry, 5 key bytes), oldest first. The unit is
- * seconds ("s") when every timestamp is a whole second, as in VoxPria's examples, else ms ("m"):
- * 8 to 10 characters an entry.
+ * on every save: "2.<unit>.<floor>.<first timestamp>.<entries>.<floor keys>", numbers in base 36,
+ * entries as base64url of (varint time since the previous entry, 5 key bytes), oldest first, the
+ * keys dropped at the floor's timestamp as base64url of 5 bytes each ("*": not all known). The
+ * unit is seconds ("s") when every timestamp is a whole second, as in VoxPria's examples, else ms
+ * ("m"): 8 to 10 characters an entry. Releases before the floor keys wrote five fields; they read
+ * the sixth as absent, so either release reads the other's memory.
  */
 
 /**
@@ -26,6 +28,7 @@ export function encodeMemory(
 	floor: number,
 	entries: ReadonlyArray<{ key: DeliveryKey; at: number }>,
 	wholeSeconds: boolean,
+	floorKeys?: readonly DeliveryKey[],
 ): string {
 	const unit = wholeSeconds ? 1000 : 1;
 	const packed = Buffer.allocUnsafe(entries.length * (KEY_BYTES + 8));
@@ -42,7 +45,25 @@ export function encodeMemory(
 		floor.toString(36),
 		entries.length ? entries[0].at.toString(36) : '',
 		packed.toString('base64url', 0, offset),
+		floorKeys ? packKeys(floorKeys) : '*',
 	].join('.');
+}
+
+function packKeys(keys: readonly DeliveryKey[]): string {
+	const packed = Buffer.allocUnsafe(keys.length * KEY_BYTES);
+	let offset = 0;
+	for (const key of keys) offset = packed.writeUIntBE(key, offset, KEY_BYTES);
+	return packed.toString('base64url');
+}
+
+function unpackKeys(text: string | undefined): DeliveryKey[] | undefined {
+	if (text === undefined || text === '*') return undefined;
+	const bytes = Buffer.from(text, 'base64url');
+	if (bytes.length % KEY_BYTES !== 0) return undefined;
+	const keys: DeliveryKey[] = [];
+	for (let offset = 0; offset < bytes.length; offset += KEY_BYTES)
+		keys.push(bytes.readUIntBE(offset, KEY_BYTES));
+	return keys;
 }
 
 function writeVarint(buffer: Buffer, offset: number, value: number): number {
@@ -59,6 +80,8 @@ function writeVarint(buffer: Buffer, offset: number, value: number): number {
 export interface DecodedMemory {
 	floor: number;
 	entries: Array<[key: DeliveryKey, at: number]>;
+	/** The keys dropped at the floor's timestamp; undefined when not all are known. */
+	floorKeys?: DeliveryKey[];
 	legacy?: boolean;
 }
 
@@ -80,14 +103,15 @@ export function decodeMemory(saved: unknown): DecodedMemory | undefined {
 		return { floor: 0, entries, legacy: true };
 	}
 	if (typeof saved !== 'string') return undefined;
-	const [format, unitText, floorText, firstText, packed] = saved.split('.');
+	const [format, unitText, floorText, firstText, packed, floorKeysText] = saved.split('.');
 	if (format !== FORMAT || packed === undefined || (unitText !== 's' && unitText !== 'm'))
 		return undefined;
 	const unit = unitText === 's' ? 1000 : 1;
 	const floor = parseInt(floorText, 36);
 	if (!Number.isFinite(floor)) return undefined;
 	const entries: Array<[DeliveryKey, number]> = [];
-	if (packed === '') return { floor, entries };
+	const floorKeys = unpackKeys(floorKeysText);
+	if (packed === '') return { floor, entries, floorKeys };
 	const bytes = Buffer.from(packed, 'base64url');
 	let at = parseInt(firstText, 36);
 	if (!Number.isFinite(at)) return undefined;
@@ -107,5 +131,5 @@ export function decodeMemory(saved: unknown): DecodedMemory | undefined {
 		entries.push([bytes.readUIntBE(offset, KEY_BYTES), at]);
 		offset += KEY_BYTES;
 	}
-	return { floor, entries };
+	return { floor, entries, floorKeys };
 }

@@ -145,12 +145,13 @@ export const RECORDING_DEADLINE_MS = MARK_DELAYS_MS.reduce((sum, delay) => sum +
  * RECORDING_DEADLINE_MS.
  */
 export async function keepMarkedUntilSaved(
-	stored: StoredNodeData,
+	stored: StoredNodeData | undefined,
 	finished: () => boolean,
 ): Promise<void> {
 	for (const delay of MARK_DELAYS_MS) {
 		await sleep(delay);
 		if (finished()) return;
-		markChanged(stored);
+		// Without static data to save, this only waits out the deadline.
+		if (stored) markChanged(stored);
 	}
 }

@@ -1,6 +1,10 @@
 import type { INodePropertyOptions } from 'n8n-workflow';
 
-/** The events VoxPria's Webhooks API documents. Users can add names VoxPria introduces later. */
+/**
+ * The events VoxPria documents. Its Webhooks API page (the primary specification) names the first
+ * six; its developers/webhooks and "Setting Up Webhooks" pages name the others. Users can add
+ * names VoxPria introduces later (Options → Additional Events).
+ */
 export const WEBHOOK_EVENTS: INodePropertyOptions[] = [
 	{
 		name: 'Call Started',
@@ -8,9 +12,20 @@ export const WEBHOOK_EVENTS: INodePropertyOptions[] = [
 		description: 'An AI agent call begins (the person picked up or the line is ringing through)',
 	},
 	{
+		name: 'Call Answered',
+		value: 'call.answered',
+		description: 'The person picked up (named on VoxPria\'s "Setting Up Webhooks" page)',
+	},
+	{
 		name: 'Call Completed',
 		value: 'call.completed',
 		description: 'A call finished successfully; carries duration, recording URL and transcript',
+	},
+	{
+		name: 'Call Ended',
+		value: 'call.ended',
+		description:
+			'A call ended, whatever its outcome (named on VoxPria\'s "Setting Up Webhooks" page)',
 	},
 	{
 		name: 'Call Failed',
@@ -28,9 +43,21 @@ export const WEBHOOK_EVENTS: INodePropertyOptions[] = [
 		description: 'A calling campaign has worked through all its contacts',
 	},
 	{
+		name: 'Campaign Completed',
+		value: 'campaign.completed',
+		description:
+			"A calling campaign completed, with its stats (named on VoxPria's developers/webhooks page)",
+	},
+	{
 		name: 'Campaign Paused',
 		value: 'campaign.paused',
 		description: 'A calling campaign was paused',
+	},
+	{
+		name: 'Credit Low',
+		value: 'credit.low',
+		description:
+			"The credit balance fell below VoxPria's threshold (named on VoxPria's developers/webhooks page)",
 	},
 ];
 

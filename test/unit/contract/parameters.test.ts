@@ -16,6 +16,16 @@ describe('public contract: node types, parameters and credential fields', () => 
 		voxPriaTrigger: ['options.replayWindowHours'],
 		voxPriaApi: [],
 	};
+	/**
+	 * Option values added since 0.1.0 (path, or path#n for a repeated path): a saved value keeps its
+	 * meaning when the list grows, so only additions are allowed, in any place.
+	 */
+	const NEW_EVENTS = ['call.answered', 'call.ended', 'campaign.completed', 'credit.low'];
+	const ADDED_OPTIONS: Record<keyof typeof pinned, Record<string, string[]>> = {
+		voxPria: { events: NEW_EVENTS },
+		voxPriaTrigger: { events: NEW_EVENTS },
+		voxPriaApi: {},
+	};
 	/** Node versions added since 0.1.0: saved workflows keep theirs, new nodes get the newest. */
 	const ADDED_VERSIONS: Record<keyof typeof pinned, number[]> = {
 		voxPria: [],
@@ -46,8 +56,21 @@ describe('public contract: node types, parameters and credential fields', () => 
 			const versions = [versionThen ?? []].flat().concat(ADDED_VERSIONS[name]);
 			expect([versionNow ?? []].flat()).toEqual(versions);
 			expect(defaultVersion).toBe(ADDED_VERSIONS[name].length ? versions.at(-1) : undefined);
+			type Option = { value: unknown };
 			const byKey = new Map(keyed(now));
-			for (const [key, entry] of keyed(then)) expect([key, byKey.get(key)]).toEqual([key, entry]);
+			for (const [key, entry] of keyed(then)) {
+				const added = ADDED_OPTIONS[name][key] ?? [];
+				const found = byKey.get(key) as (Entry & { options?: Option[] }) | undefined;
+				const kept = found?.options && {
+					...found,
+					options: found.options.filter((option) => !added.includes(String(option.value))),
+				};
+				expect([key, kept ?? found]).toEqual([key, entry]);
+				const addedNow = (found?.options ?? [])
+					.map((option) => String(option.value))
+					.filter((value) => added.includes(value));
+				expect([key, addedNow.sort()]).toEqual([key, [...added].sort()]);
+			}
 			const known = new Set(keyed(then).map(([key]) => key));
 			expect(
 				keyed(now)

@@ -45,12 +45,69 @@ describe('DeliveryMemory', () => {
 		const memory = filled(MAX_ENTRIES + 1);
 		expect(memory.size).toBe(MAX_ENTRIES);
 		expect(memory.floor).toBe(T0);
-		// The dropped delivery, and anything as old, is refused rather than run again.
-		expect(memory.recall(key(0), T0)).toBe('belowFloor');
+		// The dropped delivery is still known as run; anything older is refused rather than run again.
+		expect(memory.recall(key(0), T0)).toBe('recorded');
 		expect(memory.recall(key(99_999), T0 - 5_000)).toBe('belowFloor');
-		// One millisecond newer than the floor is a first delivery.
+		// A first delivery dated like the floor, or one millisecond newer, is new.
+		expect(memory.recall(key(99_999), T0)).toBe('new');
 		expect(memory.recall(key(99_999), T0 + 1)).toBe('new');
 		expect(memory.recall(key(1), T0 + 1000)).toBe('recorded');
+	});
+
+	it('tells a new delivery from a dropped one in a burst that shares one second (VoxPria dates to the second)', () => {
+		const memory = new DeliveryMemory();
+		// 900 deliveries all dated T0, then 20 dated a second later: 420 were dropped at T0.
+		for (let n = 0; n < 920; n++) {
+			const at = n < 900 ? T0 : T0 + 1000;
+			expect(memory.recall(key(n), at)).toBe('new');
+			memory.remember(key(n), at);
+			memory.confirm(key(n));
+		}
+		expect(memory.floor).toBe(T0);
+		for (let n = 0; n < 920; n++)
+			expect(memory.recall(key(n), n < 900 ? T0 : T0 + 1000)).toBe('recorded');
+		expect(memory.recall(key(2_000), T0)).toBe('new');
+		// The same holds in another process that reads what this one saved.
+		const other = new DeliveryMemory();
+		other.merge(memory.toSaved());
+		expect(other.recall(key(0), T0)).toBe('recorded');
+		expect(other.recall(key(2_000), T0)).toBe('new');
+	});
+
+	it('refuses everything dated like the floor once it cannot keep all keys dropped at it', () => {
+		const memory = new DeliveryMemory(3);
+		for (let n = 0; n < 10; n++) {
+			memory.remember(key(n), T0);
+			memory.confirm(key(n));
+		}
+		expect(memory.recall(key(0), T0)).toBe('belowFloor');
+		expect(memory.recall(key(100), T0)).toBe('belowFloor');
+		// A memory saved by a release without the floor keys: the same, at its floor.
+		const old = new DeliveryMemory();
+		old.merge(
+			filled(MAX_ENTRIES + 1)
+				.toSaved()
+				.split('.')
+				.slice(0, 5)
+				.join('.'),
+		);
+		expect(old.recall(key(99_999), T0)).toBe('belowFloor');
+		expect(old.recall(key(99_999), T0 + 1)).toBe('new');
+	});
+
+	it('keeps a dropped delivery pending until n8n records it, and lets its retry run if n8n could not', () => {
+		const memory = new DeliveryMemory(2);
+		memory.remember(key(1), T0);
+		memory.remember(key(2), T0 + 1000);
+		memory.remember(key(3), T0 + 2000);
+		expect(memory.recall(key(1), T0)).toBe('pending');
+		memory.forget(key(1));
+		expect(memory.recall(key(1), T0)).toBe('new');
+		memory.remember(key(4), T0 + 3000);
+		expect(memory.floor).toBe(T0 + 1000);
+		memory.confirm(key(2));
+		expect(memory.recall(key(2), T0 + 1000)).toBe('recorded');
+		expect(decodeMemory(memory.toSaved())?.floorKeys).toEqual([key(2)]);
 	});
 
 	it('drops by signed timestamp, not by arrival: a late arrival with an old timestamp goes first', () => {
@@ -59,7 +116,8 @@ describe('DeliveryMemory', () => {
 		memory.remember(key(2), T0 + 20_000);
 		memory.remember(key(3), T0 + 5_000); // a retry of an older event, arriving last
 		memory.remember(key(4), T0 + 30_000);
-		expect(memory.recall(key(3), T0 + 5_000)).toBe('belowFloor');
+		expect(memory.recall(key(3), T0 + 5_000)).toBe('pending');
+		expect(memory.recall(key(5), T0 + 4_000)).toBe('belowFloor');
 		expect(memory.floor).toBe(T0 + 5_000);
 		expect(memory.recall(key(1), T0 + 10_000)).toBe('pending');
 	});
@@ -130,6 +188,7 @@ describe('DeliveryMemory', () => {
 		expect(mine.floor).toBe(other.floor + 1000);
 		expect(mine.recall(key(10), T0 + 10_000)).toBe('recorded');
 		expect(mine.recall(key(0), T0)).toBe('belowFloor');
+		expect(mine.recall(key(5), T0 + 5_000)).toBe('recorded');
 		expect(mine.recall(key(500_000), T0 + 500_000_000)).toBe('pending');
 		expect(mine.size).toBe(MAX_ENTRIES);
 	});
