@@ -5,6 +5,7 @@
 
 const { MAX_BULK_CONTACTS } = require('./constants');
 const { HttpError } = require('./http');
+const { isSigningForm } = require('./signedForms');
 const { isObject, requireObject, requirePhone } = require('./validate');
 const {
 	isoNow,
@@ -67,6 +68,10 @@ function createWebhook(sb, ctx) {
 	if (body.active !== undefined && typeof body.active !== 'boolean') {
 		throw new HttpError(400, 'active must be a boolean');
 	}
+	// A sandbox extension, for tests: how this webhook's deliveries are signed (signedForms.js).
+	const signing = body.signing ?? sb.nextSigning();
+	if (!isSigningForm(signing))
+		throw new HttpError(400, 'signing must be raw, node, python, timestamped or both');
 	/** @type {Webhook} */
 	const webhook = {
 		webhookId: newId('wh'),
@@ -75,9 +80,13 @@ function createWebhook(sb, ctx) {
 		active: body.active ?? true,
 		secret: newSecret(),
 		createdAt: isoNow(),
+		signing,
 	};
 	sb.db.webhooks.push(webhook);
-	return { ...webhook, events: [...webhook.events] };
+	// VoxPria's answer: the secret, once; `signing` is the sandbox's own (see /__admin/state).
+	const answer = { ...webhook, events: [...webhook.events] };
+	delete (/** @type {Partial<Webhook>} */ (answer)).signing;
+	return answer;
 }
 
 /** @type {Handler} */

@@ -20,7 +20,8 @@ const {
 const { HttpError } = require('./http');
 const { isObject, requireObject, intOption } = require('./validate');
 const { isoNow, newId, newSecret } = require('./records');
-const { SIGNATURE_HEADER, sign } = require('./signing');
+const { SIGNATURE_HEADER } = require('./signing');
+const { isSigningForm, signedForm } = require('./signedForms');
 
 /** How much of each answer the delivery log keeps per attempt. */
 const ANSWER_KEPT_CHARS = 500;
@@ -38,26 +39,28 @@ const ANSWER_KEPT_CHARS = 500;
  * @param {string} event @param {unknown} data @param {boolean} retry
  */
 function broadcast(sb, event, data, retry) {
-	const body = JSON.stringify({ event, timestamp: isoNow(), data });
+	const payload = { event, timestamp: isoNow(), data };
 	return sb.db.webhooks
 		.filter((w) => w.active && w.events.includes(event))
-		.map((w) =>
-			startDelivery(sb, {
+		.map((w) => {
+			const { body, signatureHeaders } = signedForm(w.signing, w.secret, { payload });
+			return startDelivery(sb, {
 				webhookId: w.webhookId,
 				url: w.url,
 				event,
 				body,
-				headers: deliveryHeaders(sign(w.secret, body)),
+				headers: () => ({ ...deliveryHeaders(), ...signatureHeaders() }),
 				retry,
-			}),
-		);
+			});
+		});
 }
 
 /**
- * Makes the first attempt at once; retries (if any) run on timers.
+ * Makes the first attempt at once; retries (if any) run on timers. `headers` is asked anew for
+ * each attempt.
  * @param {Engine} sb
  * @param {{webhookId: string | null, url: string, event: string, body: string,
- *   headers: Record<string, string>, retry: boolean}} spec
+ *   headers: () => Record<string, string>, retry: boolean}} spec
  * @returns {{record: Delivery, first: Promise<PostResult>}}
  */
 function startDelivery(sb, spec) {
@@ -75,7 +78,7 @@ function startDelivery(sb, spec) {
 	sb.deliveryLog.push(record);
 	const epoch = sb.epoch;
 	const attempt = async () => {
-		const result = await post(sb, spec.url, spec.body, spec.headers);
+		const result = await post(sb, spec.url, spec.body, spec.headers());
 		if (epoch !== sb.epoch) return result;
 		const { status, error, at, ms } = result;
 		// The answer's text (cut short) and Retry-After, so tests can tell a retried copy's outcome.
@@ -175,13 +178,20 @@ async function deliver(sb, spec) {
 	if (s.form !== undefined && s.form !== 'exact' && s.form !== 'pretty') {
 		throw new HttpError(400, 'form must be "exact" or "pretty"');
 	}
-	const compact = JSON.stringify(payload);
-	const signed = s.body ?? compact;
-	const body = s.body ?? (s.form === 'pretty' ? JSON.stringify(payload, null, 2) : compact);
-	const signature = signatureValue(s.signature ?? 'valid', target.secret, signed);
+	// form "pretty" is the Node.js sample's form; otherwise the webhook's own signing.
+	const signing = s.signing ?? (s.form === 'pretty' ? 'node' : target.signing);
+	if (!isSigningForm(signing))
+		throw new HttpError(400, 'signing must be raw, node, python, timestamped or both');
+	const content = s.body !== undefined ? { body: s.body } : { payload };
+	const { body, signatureHeaders } = signedFor(
+		s.signature ?? 'valid',
+		signing,
+		target.secret,
+		content,
+	);
 	if (s.headers !== undefined && !isObject(s.headers))
 		throw new HttpError(400, 'headers must be an object');
-	const headers = { ...deliveryHeaders(signature), ...(s.headers ?? {}) };
+	const headers = () => ({ ...deliveryHeaders(), ...signatureHeaders(), ...(s.headers ?? {}) });
 	const copies = intOption(s.copies, 'copies', 1, 1);
 	const one = () =>
 		startDelivery(sb, {
@@ -213,7 +223,7 @@ async function deliver(sb, spec) {
 /**
  * @param {Engine} sb
  * @param {Record<string, any>} s
- * @returns {{webhookId: string | null, url: string, secret: string | null}}
+ * @returns {{webhookId: string | null, url: string, secret: string | null, signing: string}}
  */
 function deliveryTarget(sb, s) {
 	if (s.webhookId !== undefined) {
@@ -224,11 +234,34 @@ function deliveryTarget(sb, s) {
 			webhookId: webhook.webhookId,
 			url: typeof s.url === 'string' ? s.url : webhook.url,
 			secret: typeof s.secret === 'string' ? s.secret : webhook.secret,
+			signing: webhook.signing,
 		};
 	}
 	if (typeof s.url !== 'string' || s.url === '')
 		throw new HttpError(400, 'give webhookId, or url and secret');
-	return { webhookId: null, url: s.url, secret: typeof s.secret === 'string' ? s.secret : null };
+	const secret = typeof s.secret === 'string' ? s.secret : null;
+	return { webhookId: null, url: s.url, secret, signing: 'raw' };
+}
+
+/**
+ * The body and signature headers for `deliver`'s `signature` mode: "valid", "forged" (well-formed,
+ * another secret), "missing" (no header) or a literal X-Voxpria-Signature value.
+ * @param {unknown} mode @param {import('./signedForms').SigningForm} signing
+ * @param {string | null} secret @param {{ payload: unknown } | { body: string }} content
+ */
+function signedFor(mode, signing, secret, content) {
+	if (typeof mode !== 'string') throw new HttpError(400, 'signature must be a string');
+	if (mode === 'valid' && secret === null)
+		throw new HttpError(400, 'a valid signature needs webhookId or secret');
+	const key = mode === 'valid' ? secret : mode === 'forged' ? newSecret() : null;
+	let form;
+	try {
+		form = signedForm(signing, key, content);
+	} catch (error) {
+		throw new HttpError(400, error instanceof Error ? error.message : String(error));
+	}
+	if (mode === 'valid' || mode === 'forged' || mode === 'missing') return form;
+	return { body: form.body, signatureHeaders: () => ({ [SIGNATURE_HEADER]: mode }) };
 }
 
 /**
@@ -245,32 +278,9 @@ async function emit(sb, spec) {
 	return { deliveries: started.map((d) => d.record.id) };
 }
 
-/** @param {string | null} signature */
-function deliveryHeaders(signature) {
-	/** @type {Record<string, string>} */
-	const headers = { 'Content-Type': 'application/json', 'User-Agent': USER_AGENT };
-	if (signature !== null) headers[SIGNATURE_HEADER] = signature;
-	return headers;
-}
-
-/**
- * @param {unknown} mode @param {string | null} secret @param {string} signed
- * @returns {string | null} the header value; null for no header
- */
-function signatureValue(mode, secret, signed) {
-	if (typeof mode !== 'string') throw new HttpError(400, 'signature must be a string');
-	switch (mode) {
-		case 'valid':
-			if (secret === null) throw new HttpError(400, 'a valid signature needs webhookId or secret');
-			return sign(secret, signed);
-		case 'forged':
-			// Well-formed, so receivers must compare the digest rather than reject the format.
-			return sign(newSecret(), signed);
-		case 'missing':
-			return null;
-		default:
-			return mode;
-	}
+/** The headers of every delivery besides its signature. */
+function deliveryHeaders() {
+	return { 'Content-Type': 'application/json', 'User-Agent': USER_AGENT };
 }
 
 /** @param {Delivery} record @param {PostResult} result @returns {DeliverResult} */

@@ -32,6 +32,7 @@ const {
 } = require('./records');
 const { matchRoute } = require('./routes');
 const { makeFault, takeFault, applyFault } = require('./faults');
+const { isSigningForm } = require('./signedForms');
 const { broadcast, deliver, emit } = require('./deliveries');
 const { seed } = require('./seed');
 
@@ -86,6 +87,7 @@ class Engine {
 		/** @type {Delivery[]} */
 		this.deliveryLog = [];
 		this.generated = { calls: 0, contacts: 0 };
+		this.webhooksCreated = 0;
 	}
 
 	/** @returns {Db} */
@@ -297,6 +299,25 @@ class Engine {
 		return { ...this.paging };
 	}
 
+	/** The signing of the next new webhook: the option's form, or the next of its forms. */
+	nextSigning() {
+		const forms = [this.options.signing].flat();
+		return forms[this.webhooksCreated++ % forms.length];
+	}
+
+	/**
+	 * How a webhook's deliveries are signed from now on (signedForms.js).
+	 * @param {string} webhookId @param {unknown} signing
+	 */
+	setSigning(webhookId, signing) {
+		const webhook = this.db.webhooks.find((w) => w.webhookId === webhookId);
+		if (!webhook) throw new HttpError(404, 'Webhook not found');
+		if (!isSigningForm(signing))
+			throw new HttpError(400, 'signing must be raw, node, python, timestamped or both');
+		webhook.signing = signing;
+		return { webhookId, signing };
+	}
+
 	state() {
 		return jsonCopy({
 			...this.db,
@@ -358,6 +379,7 @@ class Engine {
 		this.requestLog = [];
 		this.deliveryLog = [];
 		this.generated = { calls: 0, contacts: 0 };
+		this.webhooksCreated = 0;
 		return this.counts();
 	}
 

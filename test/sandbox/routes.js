@@ -54,6 +54,9 @@ const ROUTES = [
 	route('POST', '/__admin/faults', (sb, ctx) => sb.addFault(ctx.body)),
 	route('DELETE', '/__admin/faults', (sb) => sb.clearFaults()),
 	route('POST', '/__admin/paging', (sb, ctx) => sb.setPaging(ctx.body)),
+	route('POST', '/__admin/webhooks/:id/signing', (sb, ctx) =>
+		sb.setSigning(ctx.params.id, ctx.body?.signing),
+	),
 	route('GET', '/__admin/state', (sb) => sb.state()),
 	route('GET', '/__admin/requests', (sb) => sb.requests()),
 	route('DELETE', '/__admin/requests', (sb) => sb.clearRequests()),

@@ -7,7 +7,9 @@ import * as path from 'path';
 
 import { ensureCert } from '../e2e/lib/tls';
 import { startSandbox } from './server';
-import { sign } from './signing';
+import { pythonDumps as pythonsOwnDumps } from '../helpers/python';
+import { pythonDumps } from './signedForms';
+import { hmacHex, sign, signTimestamped } from './signing';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 /** Parsed answers and bodies: their shape is what these tests check. */
@@ -326,6 +328,137 @@ describe('the signature helper', () => {
 		expect(sign('Jefe', Buffer.from('what do ya want for nothing?'))).toBe(`sha256=${rfc4231}`);
 		// A string is signed as its UTF-8 bytes: the same as the Buffer VoxPria sends.
 		expect(sign('k', 'Léa 👋\u2028')).toBe(sign('k', Buffer.from('Léa 👋\u2028', 'utf8')));
+	});
+
+	it('signs X-Webhook-Signature over "<t>.<body>", the same HMAC as the RFC vector', () => {
+		// The RFC's message split as t = "what do ya want for nothing" and body = "?" (no dot in it):
+		// "<t>.<body>" is then another message, checked against an HMAC of the joined text.
+		expect(signTimestamped('Jefe', '?', 'what do ya want for nothing')).toBe(
+			`t=what do ya want for nothing,v1=${hmacHex('Jefe', 'what do ya want for nothing.?')}`,
+		);
+		expect(hmacHex('Jefe', 'what do ya want for nothing?')).toBe(
+			'5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+		);
+	});
+
+	it("writes Python's json.dumps form exactly as Python does, for the payloads it sends", () => {
+		const payloads = [
+			{ event: 'credit.low', data: { currentBalance: 12.5, threshold: 15, currency: 'USD' } },
+			{
+				event: 'call.completed',
+				data: { transcript: 'Olá 👋\u2028 "quoted" \\ \u007f', n: [1, -2.25, true, null] },
+			},
+		];
+		expect(payloads.map(pythonDumps)).toEqual(
+			pythonsOwnDumps(payloads.map((payload) => JSON.stringify(payload))),
+		);
+	});
+});
+
+describe('signing forms', () => {
+	test('each webhook signs as its signing says; the option gives new webhooks their forms in turn', async () => {
+		const cycling = await startSandbox({
+			signing: ['raw', 'node', 'python', 'timestamped', 'both'],
+		});
+		cleanups.push(() => cycling.close());
+		const receiver = await startReceiver();
+		const hooks = [];
+		for (let n = 0; n < 5; n++)
+			hooks.push(await createWebhook(cycling, receiver.url, ['credit.low']));
+		expect(cycling.state().webhooks.map((hook: { signing: string }) => hook.signing)).toEqual([
+			'raw',
+			'node',
+			'python',
+			'timestamped',
+			'both',
+		]);
+		const data = { currentBalance: 12.5, threshold: 15, currency: 'USD' };
+		await cycling.emit({ event: 'credit.low', data });
+		const hits = await receiver.waitFor(5);
+		const bySecret = (secret: string) =>
+			hits.find(
+				(hit) =>
+					[
+						sign(secret, hit.raw),
+						sign(secret, JSON.stringify(hit.json)),
+						sign(secret, pythonDumps(hit.json)),
+					].includes(String(hit.headers['x-voxpria-signature'])) ||
+					String(hit.headers['x-webhook-signature']).endsWith(
+						hmacHex(
+							secret,
+							`${String(hit.headers['x-webhook-signature']).slice(2, 12)}.${hit.raw}`,
+						),
+					),
+			)!;
+		const [raw, node, python, timestamped, both] = hooks.map((hook) => bySecret(hook.secret));
+		expect(raw.headers['x-voxpria-signature']).toBe(sign(hooks[0].secret, raw.raw));
+		expect(node.raw.toString()).toContain('\n  "event": "credit.low"');
+		expect(node.headers['x-voxpria-signature']).toBe(
+			sign(hooks[1].secret, JSON.stringify(node.json)),
+		);
+		expect(python.raw.toString()).not.toContain(', ');
+		expect(python.headers['x-voxpria-signature']).toBe(
+			sign(hooks[2].secret, pythonsOwnDumps([python.raw.toString()])[0]),
+		);
+		expect(timestamped.headers['x-voxpria-signature']).toBeUndefined();
+		const [, t] = /^t=(\d+),v1=[0-9a-f]{64}$/.exec(
+			String(timestamped.headers['x-webhook-signature']),
+		)!;
+		expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(5);
+		expect(timestamped.headers['x-webhook-signature']).toBe(
+			signTimestamped(hooks[3].secret, timestamped.raw, t),
+		);
+		expect(both.headers['x-voxpria-signature']).toBe(sign(hooks[4].secret, both.raw));
+		expect(both.headers['x-webhook-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+	});
+
+	test('signing is set per webhook at creation or later (admin), and deliver can override it', async () => {
+		const receiver = await startReceiver();
+		const created = await request(sb, 'POST', '/api/v1/webhooks', {
+			url: receiver.url,
+			events: ['call.completed'],
+			signing: 'timestamped',
+		});
+		expect(created.json.data.signing).toBeUndefined();
+		expect(sb.state().webhooks[0].signing).toBe('timestamped');
+		const bad = await request(
+			sb,
+			'POST',
+			'/__admin/webhooks/' + created.json.data.webhookId + '/signing',
+			{
+				signing: 'md5',
+			},
+		);
+		expect(bad.status).toBe(400);
+		expect(sb.setSigning(created.json.data.webhookId, 'python')).toEqual({
+			webhookId: created.json.data.webhookId,
+			signing: 'python',
+		});
+		await sb.deliver({ webhookId: created.json.data.webhookId });
+		await sb.deliver({ webhookId: created.json.data.webhookId, signing: 'timestamped' });
+		const [python, timestamped] = await receiver.waitFor(2);
+		expect(python.headers['x-voxpria-signature']).toBe(
+			sign(created.json.data.secret, pythonsOwnDumps([python.raw.toString()])[0]),
+		);
+		expect(timestamped.headers['x-webhook-signature']).toMatch(/^t=\d+,v1=/);
+	});
+
+	test('a timestamped delivery is signed again, with a new t, at each retry', async () => {
+		const retrying = await startSandbox({ retryBaseMs: 1100, signing: 'timestamped' });
+		cleanups.push(() => retrying.close());
+		const receiver = await startReceiver({ statuses: [503, 200] });
+		const hook = await createWebhook(retrying, receiver.url, ['call.completed']);
+		await retrying.deliver({ webhookId: hook.webhookId, retry: true });
+		const [first, second] = await receiver.waitFor(2);
+		expect(first.raw.equals(second.raw)).toBe(true);
+		expect(second.headers['x-webhook-signature']).not.toBe(first.headers['x-webhook-signature']);
+		expect(second.headers['x-webhook-signature']).toBe(
+			signTimestamped(
+				hook.secret,
+				second.raw,
+				String(second.headers['x-webhook-signature']).slice(2, 12),
+			),
+		);
 	});
 });
 

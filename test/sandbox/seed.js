@@ -112,6 +112,7 @@ function seedWebhook(w) {
 		active: w.active ?? true,
 		secret: w.secret ?? newSecret(),
 		createdAt: w.createdAt ?? isoNow(),
+		signing: w.signing ?? 'raw',
 	};
 }
 

@@ -35,6 +35,7 @@ function settings(options = {}) {
 		seed: options.seed ?? true,
 		requireHttps: options.requireHttps ?? false,
 		log: options.log ?? false,
+		signing: options.signing ?? 'raw',
 	};
 }
 
@@ -53,6 +54,7 @@ async function startSandbox(options) {
 		addFault: engine.addFault.bind(engine),
 		clearFaults: engine.clearFaults.bind(engine),
 		setPaging: engine.setPaging.bind(engine),
+		setSigning: engine.setSigning.bind(engine),
 		state: engine.state.bind(engine),
 		requests: engine.requests.bind(engine),
 		clearRequests: engine.clearRequests.bind(engine),

@@ -17,6 +17,8 @@
  * @property {boolean} [seed] start with three agents and a credit balance
  * @property {boolean} [requireHttps] reject http:// webhook URLs with 400
  * @property {boolean} [log] one line per request and delivery on stderr
+ * @property {string | string[]} [signing] how new webhooks' deliveries are signed (signedForms.js):
+ *   one form, or several given to new webhooks in turn; default "raw"
  */
 
 /** @typedef {Required<SandboxOptions>} Settings */
@@ -29,6 +31,7 @@
  * @property {boolean} active
  * @property {string} secret
  * @property {string} createdAt
+ * @property {import('./signedForms').SigningForm} signing how its deliveries are signed
  */
 
 /**
@@ -184,7 +187,8 @@
  * @property {unknown} [payload] replaces the generated {event, timestamp, data}
  * @property {string} [body] replaces the bytes sent (and signed)
  * @property {string} [signature] 'valid' (default), 'forged', 'missing' or a literal header value
- * @property {'exact' | 'pretty'} [form]
+ * @property {'exact' | 'pretty'} [form] "pretty": signing "node"
+ * @property {string} [signing] raw, node, python, timestamped or both; default the webhook's
  * @property {Record<string, string>} [headers]
  * @property {number} [copies]
  * @property {boolean} [concurrent]
