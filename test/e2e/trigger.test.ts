@@ -244,6 +244,57 @@ describe('VoxPria Trigger in a real n8n', () => {
 		await stack.n8n.deactivate(created.id);
 	}, 240_000);
 
+	it('2c. every delivery form VoxPria’s pages describe runs once: both signature headers, each signed text, an undated credit.low; a copy (re-signed with a new t, too) is a duplicate', async () => {
+		const live = await liveTrigger(['call.completed', 'credit.low']);
+		const registration = await registrationOf(live);
+		const expected: Array<{ label: string; callId: string }> = [];
+		for (const signing of ['raw', 'node', 'python', 'timestamped', 'both'] as const) {
+			const callId = newCallId(signing);
+			const data = { callId, status: 'completed', transcript: UNICODE_TRANSCRIPT, cost: 0.25 };
+			const payload = { event: 'call.completed', timestamp: new Date().toISOString(), data };
+			for (const copy of ['original', 'copy']) {
+				if (copy === 'copy' && signing === 'timestamped') await sleep(1_100); // a new t
+				const { results } = await stack.sandbox.deliver({
+					webhookId: registration.webhookId,
+					payload,
+					signing,
+				});
+				expect([signing, copy, results[0].status, results[0].body]).toEqual([
+					signing,
+					copy,
+					200,
+					copy === 'original' ? '' : DUPLICATE,
+				]);
+			}
+			expected.push({ label: signing, callId });
+		}
+		// credit.low as VoxPria's developers page shows it: no timestamp.
+		const creditLow = {
+			event: 'credit.low',
+			data: { currentBalance: 12.5, threshold: 15, currency: 'USD', callId: newCallId('credit') },
+		};
+		for (const answer of ['', DUPLICATE]) {
+			const { results } = await stack.sandbox.deliver({
+				webhookId: registration.webhookId,
+				payload: creditLow,
+				signing: 'python',
+			});
+			expect([results[0].status, results[0].body]).toEqual([200, answer]);
+		}
+		expected.push({ label: 'credit.low', callId: creditLow.data.callId });
+
+		const executions = await settledExecutions(live);
+		for (const { label, callId } of expected) {
+			const mine = executions.filter((e) => callIdOf(e) === callId);
+			expect([label, mine.length]).toEqual([label, 1]);
+			expect(nodeOutput(mine[0], TRIGGER)[0].data.transcript ?? UNICODE_TRANSCRIPT).toBe(
+				UNICODE_TRANSCRIPT,
+			);
+		}
+		const credit = executions.find((e) => callIdOf(e) === creditLow.data.callId)!;
+		expect(nodeOutput(credit, TRIGGER)).toEqual([creditLow]);
+	}, 180_000);
+
 	it('3. forged and unsigned deliveries get 401 and start nothing', async () => {
 		const registration = await registrationOf(main);
 		const before = (await stack.n8n.executions({ workflowId: main.id })).length;
@@ -276,7 +327,7 @@ describe('VoxPria Trigger in a real n8n', () => {
 		});
 		expect(tampered.results[0].status).toBe(401);
 		expect(JSON.parse(tampered.results[0].body).error).toBe(
-			'Invalid signature: signature does not match the body',
+			'Invalid signature: X-Voxpria-Signature (sha256) does not match the body',
 		);
 
 		const after = await settledExecutions(main);

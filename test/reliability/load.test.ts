@@ -19,11 +19,16 @@
  * prefix of each signature). (This lives here rather than in hostile.test.ts because it reuses
  * the N accepted deliveries this file sends anyway; hostile.test.ts has the replay attack.)
  *
+ * Then issue 20's load: 2,001 distinct deliveries, each signed when it is sent, at concurrency 10
+ * and at 20, straight to n8n (a trigger each, its memory filling up as it goes): every one must be
+ * answered 200 and run once, none refused by the floor the full memory keeps raising, and a replay
+ * of the first one afterwards must start nothing.
+ *
  * Sizes: N = 2,000 (CI); VOXPRIA_RELIABILITY_FULL=1: N = 10,000.
  * Run: npx jest test/reliability/load.test.ts --selectProjects e2e
  */
 import { MAX_ENTRIES, PENDING_RETRY_AFTER_S, savedMemoryOf } from './lib/builtTrigger';
-import { inPool } from './lib/client';
+import { DeliveryClient, inPool, sendUntilServed } from './lib/client';
 import {
 	countBy,
 	type Execution,
@@ -31,7 +36,7 @@ import {
 	settledExecutions,
 	triggerOutput,
 } from './lib/executions';
-import { deliveryBody, sign } from './lib/signing';
+import { deliveryBody, sign, signedHeaders } from './lib/signing';
 import { FULL, minutes, size } from './lib/sizes';
 import {
 	itLeavesNoSecret,
@@ -42,6 +47,8 @@ import {
 } from './lib/stack';
 
 const N = size(2_000, 10_000);
+/** Issue 20: more than four times the memory, so that its floor rises all the time. */
+const DISTINCT = 2_001;
 const CONCURRENCY = 20;
 /**
  * Every 20th event is sent twice at once; every 20th (offset 10) again half a memory later. A copy
@@ -269,7 +276,7 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 	);
 
 	it(
-		'refuses a replay of a delivery the full memory had to drop (400 "older than the duplicate memory"); a replay of one it kept is a duplicate; neither runs',
+		'refuses a replay of a delivery the full memory had to drop (400 "older than the duplicate memory"); a replay of one it kept, or of one dropped at the floor’s own timestamp, is a duplicate; none runs',
 		async () => {
 			expect(N).toBeGreaterThan(MAX_ENTRIES);
 			const before = (
@@ -299,25 +306,26 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 				.reverse()
 				.find((index) => kept.has(keyOf(index))) as number;
 			const newestDropped = dropped.reduce((a, b) => (signedAt(b) > signedAt(a) ? b : a));
-			const refusedOnes = [...newestFirst.slice(-5), newestDropped];
-			const duplicateOnes = [oldestKept, newestFirst[0]];
+			// The newest dropped one is dated like the floor: the memory keeps the keys dropped at it.
+			const refusedOnes = newestFirst.slice(-5);
+			const duplicateOnes = [newestDropped, oldestKept, newestFirst[0]];
 			const replay = async (index: number) =>
 				answerOf(
 					(await stack.sandbox.deliver({ webhookId, body: bodies[index] })).results[0] as Result,
 				);
 			const refused = await inPool(refusedOnes, 5, replay);
-			const duplicates = await inPool(duplicateOnes, 2, replay);
+			const duplicates = await inPool(duplicateOnes, 3, replay);
 			refused.forEach((answer) => stack.watch.saw(answer));
 			console.log(
 				`replays: dropped ${JSON.stringify(refused.map((a) => a.slice(0, 60)))}; kept ${JSON.stringify(duplicates)}; memory ${memory.chars} characters, floor ${new Date(memory.floor).toISOString()}`,
 			);
 			for (const answer of refused) expect(answer).toMatch(BELOW_FLOOR);
-			expect(duplicates).toEqual([DUPLICATE, DUPLICATE]);
+			expect(duplicates).toEqual([DUPLICATE, DUPLICATE, DUPLICATE]);
 
 			// The price of the floor: a delivery that never ran, dated before the newest one dropped, is
 			// refused too (VoxPria's retry of an event whose first attempts failed, once MAX_ENTRIES newer
 			// deliveries have been accepted meanwhile). It cannot be told from a replay.
-			expect(Date.parse(JSON.parse(late).timestamp)).toBeLessThanOrEqual(memory.floor);
+			expect(Date.parse(JSON.parse(late).timestamp)).toBeLessThan(memory.floor);
 			const lateAnswer = answerOf(
 				(await stack.sandbox.deliver({ webhookId, body: late })).results[0] as Result,
 			);
@@ -341,6 +349,58 @@ describe(`load: ${N} distinct signed deliveries at concurrency ${CONCURRENCY}, 1
 			expect(callIdOf(executions[0])).toBe('call_load_after_replays');
 		},
 		minutes(10),
+	);
+
+	it.each([10, 20])(
+		`${DISTINCT} distinct fresh deliveries at concurrency %i: every one answered 200 and run once (none refused by the memory's floor); a replay of the first afterwards starts nothing`,
+		async (concurrency) => {
+			// A trigger of its own: its memory starts empty and fills up during the load.
+			const trigger = await liveTrigger(
+				stack,
+				`reliability: ${DISTINCT} distinct at ${concurrency}`,
+			);
+			await untilTriggerAnswers(stack, trigger.url);
+			const client = new DeliveryClient({ maxSockets: concurrency });
+			const overloaded = { count: 0 };
+			const callIds = Array.from(
+				{ length: DISTINCT },
+				(_, i) => `call_distinct_${concurrency}_${i}`,
+			);
+			let first = '';
+			const started = Date.now();
+			const answers = await inPool(callIds, concurrency, async (callId, index) => {
+				// Signed when sent, as VoxPria does; sent again, like VoxPria, while n8n is too busy to serve.
+				const body = deliveryBody(callId);
+				if (index === 0) first = body;
+				const headers = signedHeaders(trigger.registration.secret, body);
+				return sendUntilServed(() => client.send(trigger.url, { body, headers }), overloaded);
+			});
+			const seconds = (Date.now() - started) / 1000;
+			const outcome = countBy(answers, (answer) => answerOf(answer).slice(0, 120));
+			console.log(
+				`${DISTINCT} distinct at concurrency ${concurrency}: ${seconds.toFixed(1)} s, ${(DISTINCT / seconds).toFixed(1)}/s; answers ${JSON.stringify(outcome)}; sent again while n8n was too busy: ${overloaded.count}`,
+			);
+			expect(outcome).toEqual({ [ACCEPTED]: DISTINCT });
+			const executions = await settledExecutions(stack.n8n, trigger.id, DISTINCT, {
+				timeoutMs: minutes(10),
+				settleMs: 5_000,
+				includeData: true,
+			});
+			expect(countBy(executions, callIdOf)).toEqual(
+				Object.fromEntries(callIds.map((callId) => [callId, 1])),
+			);
+			// The first delivery was dropped from the full memory long ago: its replay must not run.
+			const replay = await client.send(trigger.url, {
+				body: first,
+				headers: signedHeaders(trigger.registration.secret, first),
+			});
+			stack.watch.saw(replay.body);
+			expect(answerOf(replay)).toMatch(BELOW_FLOOR);
+			const after = await settledExecutions(stack.n8n, trigger.id, DISTINCT, { settleMs: 5_000 });
+			expect(after).toHaveLength(DISTINCT);
+			client.close();
+		},
+		minutes(20),
 	);
 
 	itLeavesNoSecret(() => stack, minutes(3));

@@ -4,8 +4,9 @@
  * two `n8n webhook` processes behind an HAProxy HTTPS round-robin balancer (WEBHOOK_URL points at
  * it), one `n8n worker`. The VoxPria sandbox plays VoxPria, retrying what gets no 2xx.
  *
- * Sizes: SCALE_LOAD deliveries (2,000; VOXPRIA_SCALE_LOAD to change) at concurrency 20, round
- * robin; a quarter of that routed by signature (the balancer's hashing is what is tested there, and
+ * Sizes: SCALE_LOAD deliveries (2,001; VOXPRIA_SCALE_LOAD to change) at concurrency 20, round
+ * robin, and again at concurrency 10 without copies (issue 20: none refused by the memory's floor);
+ * a quarter of that routed by signature (the balancer's hashing is what is tested there, and
  * the full size would add about 4 minutes to CI).
  */
 import { type ClusterStack, useClusterStack } from '../e2e/clusterStack';
@@ -15,7 +16,7 @@ import { callCompletedPayload } from '../reliability/lib/signing';
 import { currentSecret, executionCount, post, runsByCallId, signed, sleep, urlOn } from './lib';
 import { describeRepublish, type RepublishFigures } from './republish';
 
-const SCALE_LOAD = Number(process.env.VOXPRIA_SCALE_LOAD ?? 2_000);
+const SCALE_LOAD = Number(process.env.VOXPRIA_SCALE_LOAD ?? 2_001);
 const SIGNATURE_LOAD = Math.ceil(SCALE_LOAD / 4);
 const CONCURRENCY = 20;
 
@@ -130,15 +131,17 @@ describe('queue mode: main, two webhook processes behind a balancer, a worker, P
 	}, 300_000);
 
 	/**
-	 * `amount` deliveries at concurrency 20 to `target`, 10% sent again 1–5 s after their answer to
-	 * `copyTo(answer)`, while a trickle of new events (two a second) goes on until the last copy has
-	 * been answered, as VoxPria's traffic would. Answers what ran how often.
+	 * `amount` deliveries at `concurrency` to `target`, 10% sent again 1–5 s after their answer to
+	 * `copyTo(answer)` (none without), while a trickle of new events (two a second) goes on until
+	 * the last copy has been answered, as VoxPria's traffic would. Answers what ran how often, and
+	 * the first delivery, for a replay.
 	 */
 	async function loadWithCopies(
 		label: string,
 		amount: number,
 		target: string,
-		copyTo: (servedBy?: string) => string,
+		copyTo: ((servedBy?: string) => string) | undefined,
+		concurrency = CONCURRENCY,
 	) {
 		const before = await executionCount(stack, id);
 		const started = Date.now();
@@ -155,12 +158,14 @@ describe('queue mode: main, two webhook processes behind a balancer, a worker, P
 			}
 		})();
 		let next = 0;
+		let first: ReturnType<typeof signed> | undefined;
 		await Promise.all(
-			Array.from({ length: CONCURRENCY }, async () => {
+			Array.from({ length: concurrency }, async () => {
 				while (next < amount) {
 					const index = next++;
 					const callId = `${label}-${index}`;
 					const delivery = signed(secret, callId);
+					if (index === 0) first = delivery;
 					let answer = await post(target, delivery.body, delivery.headers);
 					// As VoxPria would: a delivery whose connection broke is sent again.
 					for (let retry = 0; answer.status === null && retry < 3; retry++) {
@@ -172,7 +177,7 @@ describe('queue mode: main, two webhook processes behind a balancer, a worker, P
 						throw new Error(
 							`delivery ${index}: ${answer.status} ${answer.body} ${answer.error ?? ''}`,
 						);
-					if (index % 10 === 0) {
+					if (copyTo && index % 10 === 0) {
 						copied.push(callId);
 						const to = copyTo(answer.servedBy);
 						copies.push(
@@ -201,27 +206,65 @@ describe('queue mode: main, two webhook processes behind a balancer, a worker, P
 				`${copies.length} copies answered ${JSON.stringify(countBy(copyAnswers, (a) => `${a.status} ${a.body}`))}; ` +
 				`${trickled} trickled; executions ${JSON.stringify(countBy(executions, (e) => e.status))}; lost ${lost}, doubled ${JSON.stringify(doubled)}`,
 		);
-		return { lost, doubled, copied, copies: copies.length };
+		return {
+			lost,
+			doubled,
+			copied,
+			copies: copies.length,
+			first: first!,
+			before: before + expected,
+		};
 	}
 
 	it(
-		`load: ${SCALE_LOAD} deliveries at concurrency ${CONCURRENCY}, round-robin, 10% sent again 1–5 s later to the other webhook process: none lost, only such copies can run twice`,
+		`load: ${SCALE_LOAD} deliveries at concurrency ${CONCURRENCY}, round-robin, 10% sent again 1–5 s later to the other webhook process: every original answered 200 and none lost, only such copies can run twice; a replay of the first afterwards starts nothing`,
 		async () => {
 			const other = (servedBy?: string) =>
 				servedBy === stack.cluster.webhookProcesses[0].name ? direct[1] : direct[0];
-			const { lost, doubled, copied, copies } = await loadWithCopies(
+			const { lost, doubled, copied, copies, first } = await loadWithCopies(
 				'queue-load',
 				SCALE_LOAD,
 				url,
 				other,
 			);
 			expect(lost).toBe(0);
+			await expectReplayRefused(first);
 			// n8n writes a workflow's static data whole, last writer wins: a copy reaching the other
 			// process before that process has read the first one's save can run again (README).
 			expect(doubled.filter((callId) => !copied.includes(callId))).toEqual([]);
 			console.log(
 				`round-robin: ${doubled.length} of ${copies} copies sent to the other webhook process ran again`,
 			);
+		},
+		60 * 60_000,
+	);
+
+	/** A replay of a delivery the memories dropped long ago is refused at either webhook process. */
+	async function expectReplayRefused(delivery: ReturnType<typeof signed>) {
+		const executions = await executionCount(stack, id);
+		for (const target of direct) {
+			const answer = await post(target, delivery.body, delivery.headers);
+			expect([answer.status, JSON.parse(answer.body).error]).toEqual([
+				400,
+				expect.stringMatching(/^older than the duplicate memory/),
+			]);
+		}
+		await sleep(3_000);
+		expect(await executionCount(stack, id)).toBe(executions);
+	}
+
+	it(
+		`load: ${SCALE_LOAD} distinct deliveries at concurrency 10, round-robin: every one answered 200 and run once; a replay of the first afterwards starts nothing`,
+		async () => {
+			const { lost, doubled, first } = await loadWithCopies(
+				'queue-distinct-10',
+				SCALE_LOAD,
+				url,
+				undefined,
+				10,
+			);
+			expect({ lost, doubled }).toEqual({ lost: 0, doubled: [] });
+			await expectReplayRefused(first);
 		},
 		60 * 60_000,
 	);
