@@ -68,6 +68,16 @@ const USAGE = `Usage: npm run demo [-- [--https] [--fresh] [--queue]]
 
 /** @param {string} line */
 const say = (line = '') => process.stdout.write(`${line}\n`);
+
+/** The signing forms the sandbox gives the demo's triggers in turn (test/sandbox/signedForms.js). */
+const DEMO_SIGNING = ['python', 'timestamped', 'raw', 'both', 'node'];
+const SIGNING_DESCRIPTIONS = {
+	raw: 'X-Voxpria-Signature over the bytes',
+	node: 'X-Voxpria-Signature over JSON.stringify, the body pretty-printed',
+	python: "X-Voxpria-Signature over Python's json.dumps",
+	timestamped: 'X-Webhook-Signature: t=…,v1=… over "<t>.<body>"',
+	both: 'both headers',
+};
 const clock = () => new Date().toTimeString().slice(0, 8);
 /** @param {string} line */
 const event = (line) => say(`  ${clock()}  ${line}`);
@@ -356,9 +366,10 @@ async function main() {
 			? '3/4  Starting the VoxPria sandbox, PostgreSQL, Redis, HAProxy and the n8n processes (1 to 3 minutes)'
 			: '3/4  Starting the VoxPria sandbox and n8n',
 	);
-	const sandbox = await startSandbox({ port: SANDBOX_PORT }).catch((err) => {
+	// Each trigger's deliveries signed in another of the forms VoxPria's pages describe.
+	const sandbox = await startSandbox({ port: SANDBOX_PORT, signing: DEMO_SIGNING }).catch((err) => {
 		if (err.code !== 'EADDRINUSE') throw err;
-		return startSandbox({ port: 0 });
+		return startSandbox({ port: 0, signing: DEMO_SIGNING });
 	});
 	cleanup.push(() => sandbox.close());
 
@@ -439,10 +450,15 @@ async function main() {
 	};
 	cleanup.push(saveSandbox);
 
+	const { webhooks } = await sandbox.state();
 	printBanner({
 		url,
 		webhookBase,
 		sandbox,
+		signings: webhooks.map(
+			(/** @type {{url: string, signing: keyof typeof SIGNING_DESCRIPTIONS}} */ webhook) =>
+				`${new URL(webhook.url).pathname}: ${SIGNING_DESCRIPTIONS[webhook.signing] ?? webhook.signing}`,
+		),
 		https: args.https,
 		seconds: Math.round((Date.now() - t0) / 1000),
 		demoDir: kept?.demoDir,
@@ -559,10 +575,11 @@ async function main() {
 }
 
 /**
- * @param {{ url: string, webhookBase: string, sandbox: { url: string, apiKey: string }, https: boolean,
- *   seconds: number, demoDir?: string, queue?: Awaited<ReturnType<typeof startQueueDeployment>> }} o
+ * @param {{ url: string, webhookBase: string, sandbox: { url: string, apiKey: string },
+ *   signings: string[], https: boolean, seconds: number, demoDir?: string,
+ *   queue?: Awaited<ReturnType<typeof startQueueDeployment>> }} o
  */
-function printBanner({ url, webhookBase, sandbox, https, seconds, demoDir, queue }) {
+function printBanner({ url, webhookBase, sandbox, signings, https, seconds, demoDir, queue }) {
 	const json = `-H 'Content-Type: application/json'`;
 	const k = https || queue ? ' -k' : '';
 	const taken = (/** @type {string} */ where, /** @type {number} */ port) =>
@@ -587,6 +604,8 @@ What to look at in n8n (Overview):
   • "VoxPria: call each new lead"              Webhook /webhook/new-lead → save contact → call and wait → Outcome
   • "VoxPria: report when a campaign finishes" VoxPria Trigger (campaign.finished) → calls → counts by status
   Open one and its Executions tab to see each run's data. The credential "${CREDENTIAL_NAME}" points at the sandbox.
+  The sandbox signs each trigger's deliveries in another of the ways VoxPria's pages describe:
+${signings.map((/** @type {string} */ line) => `    ${line}`).join('\n')}
 
 What happens: every 30 s the sandbox places a call (every other one gets no answer, is busy or fails)
 and sends n8n signed call.completed / call.failed events; every 2 minutes a new lead is posted to n8n;

@@ -84,9 +84,8 @@ function createWebhook(sb, ctx) {
 	};
 	sb.db.webhooks.push(webhook);
 	// VoxPria's answer: the secret, once; `signing` is the sandbox's own (see /__admin/state).
-	const answer = { ...webhook, events: [...webhook.events] };
-	delete (/** @type {Partial<Webhook>} */ (answer)).signing;
-	return answer;
+	const answer = { ...webhook, events: [...webhook.events], signing: undefined };
+	return JSON.parse(JSON.stringify(answer));
 }
 
 /** @type {Handler} */
