@@ -9,7 +9,8 @@
  *    node, event and remote address; the others of that minute are counted and written as one
  *    summary line by the first request after the minute (n8n nodes may not start timers), or at
  *    deactivation.
- *  - Forged, unsigned, replayed, mis-dated and malformed deliveries give exactly the expected lines;
+ *  - Forged (in either signature header), unsigned, replayed, mis-dated and malformed deliveries
+ *    give exactly the expected lines, naming the header and scheme seen; an undated one runs;
  *    10,000 forged ones (plus replays) give a bounded number, and the counts on the lines add up to
  *    exactly the number refused, per reason.
  *  - Neither the webhook secret, nor the API key, nor any signature sent, nor any body appears.
@@ -29,6 +30,8 @@
 import { STALE_CHECK_INTERVAL_MS, SUMMARY_INTERVAL_MS } from './lib/builtTrigger';
 import { DeliveryClient, inPool, sendUntilServed, sleep, untilLive } from './lib/client';
 import { countBy } from './lib/executions';
+import { createHmac } from 'crypto';
+
 import { deliveryBody, sign, signedHeaders } from './lib/signing';
 import { FULL, minutes, size } from './lib/sizes';
 import {
@@ -134,6 +137,8 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 	const send = async (body: string, headers: Record<string, string>) => {
 		const signature = headers['X-Voxpria-Signature'] ?? headers['x-voxpria-signature'];
 		if (signature) signatures.add(signature.replace(/^sha256=/, ''));
+		const webhookSignature = headers['X-Webhook-Signature'];
+		if (webhookSignature) signatures.add(webhookSignature.replace(/^.*v1=/, ''));
 		const answer = await sendUntilServed(
 			() => client.send(url, { body, headers, timeoutMs: 60_000 }),
 			unavailable,
@@ -194,17 +199,17 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 			await expectAnswer(
 				'forged 1',
 				forged(body('forged_1')),
-				'401 {"error":"Invalid signature: signature does not match the body"}',
+				'401 {"error":"Invalid signature: X-Voxpria-Signature (sha256) does not match the body"}',
 			);
 			await expectAnswer(
 				'unsigned 1',
 				unsigned(body('unsigned_1')),
-				'401 {"error":"Invalid signature: missing X-Voxpria-Signature header"}',
+				'401 {"error":"Invalid signature: no X-Voxpria-Signature or X-Webhook-Signature header"}',
 			);
 			await expectAnswer(
 				'forged 2',
 				forged(body('forged_2')),
-				'401 {"error":"Invalid signature: signature does not match the body"}',
+				'401 {"error":"Invalid signature: X-Voxpria-Signature (sha256) does not match the body"}',
 			);
 			await expectAnswer('valid', signed(valid), '200 ');
 			await expectAnswer('replay 1', signed(valid), DUPLICATE);
@@ -219,10 +224,12 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 				signed(body('future', new Date(Date.now() + 10 * 60_000).toISOString())),
 				/^400 \{"error":"timestamp in the future: /,
 			);
+			// Genuine (VoxPria's credit.low has no timestamp): it runs, and leaves no line.
+			await expectAnswer('no timestamp', signed(body('undated', null)), '200 ');
 			await expectAnswer(
-				'no timestamp',
-				signed(body('undated', null)),
-				/^400 \{"error":"no readable timestamp: /,
+				'forged X-Webhook-Signature',
+				send(body('forged_t'), webhookSignedHeaders(OTHER_SECRET, body('forged_t'))),
+				'401 {"error":"Invalid signature: X-Webhook-Signature (t, v1) does not match the body"}',
 			);
 			await expectAnswer(
 				'not a delivery',
@@ -232,7 +239,7 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 			await expectAnswer(
 				'unsigned 2',
 				unsigned(body('unsigned_2')),
-				'401 {"error":"Invalid signature: missing X-Voxpria-Signature header"}',
+				'401 {"error":"Invalid signature: no X-Voxpria-Signature or X-Webhook-Signature header"}',
 			);
 			await expectAnswer('replay 3', signed(valid), DUPLICATE);
 			await expectAnswer(
@@ -244,12 +251,12 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 				if (typeof expected === 'string') expect([what, answer]).toEqual([what, expected]);
 				else expect([what, answer]).toEqual([what, expect.stringMatching(expected)]);
 			}
-			// forged 1 and 2, unsigned 1 and 2 (the liveness probe's line fell in the minute before).
-			refusedAs('invalid signature', 4);
+			// forged 1 and 2, forged X-Webhook, unsigned 1 and 2 (the liveness probe's line fell in the
+			// minute before).
+			refusedAs('invalid signature', 5);
 			refusedAs('duplicate', 3);
 			refusedAs('older than the replay window', 2);
 			refusedAs('timestamp in the future');
-			refusedAs('no readable timestamp');
 			refusedAs('not a delivery');
 
 			// The trigger writes synchronously while answering: the lines are there by now.
@@ -257,11 +264,11 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 			const lines = triggerLines(stack.n8n.logText(phaseMark));
 			const where = `[workflow "${WORKFLOW}" (${workflowId}), node "${NODE}", event call.completed, from `;
 			console.log(`first minute:\n${lines.join('\n')}`);
-			expect(lines).toHaveLength(6);
-			const [signature, duplicate, window, future, undated, notDelivery] = lines;
+			expect(lines).toHaveLength(5);
+			const [signature, duplicate, window, future, notDelivery] = lines;
 			expect(signature).toMatch(
 				new RegExp(
-					`^VoxPria Trigger refused a delivery \\(HTTP 401\\): invalid signature: signature does not match the body ${escape(where)}[0-9a-fA-F:.]+\\]$`,
+					`^VoxPria Trigger refused a delivery \\(HTTP 401\\): invalid signature: X-Voxpria-Signature \\(sha256\\) does not match the body ${escape(where)}[0-9a-fA-F:.]+\\]$`,
 				),
 			);
 			expect(duplicate).toMatch(
@@ -279,25 +286,19 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 					`^VoxPria Trigger refused a delivery \\(HTTP 400\\): timestamp in the future: it is dated \\S+, more than 5 minutes ahead of this server's clock; check the clock of the n8n server ${escape(where)}`,
 				),
 			);
-			expect(undated).toMatch(
-				new RegExp(
-					`^VoxPria Trigger refused a delivery \\(HTTP 400\\): no readable timestamp: the body has no "timestamp" ${escape(where)}`,
-				),
-			);
 			// No event name in a body that has none.
 			expect(notDelivery).toMatch(
 				new RegExp(
 					`^VoxPria Trigger refused a delivery \\(HTTP 400\\): not a delivery: The body has no "event" name: .* \\[workflow "${escape(WORKFLOW)}" \\(${workflowId}\\), node "${NODE}", from [0-9a-fA-F:.]+\\]$`,
 				),
 			);
-			// The rest of this minute (3 signature failures, 2 duplicates, 1 old) is counted, not written yet.
+			// The rest of this minute (4 signature failures, 2 duplicates, 1 old) is counted, not written yet.
 			expect(tallyRefusals(lines, workflowId)).toEqual({
 				firstLines: {
 					'invalid signature': 1,
 					duplicate: 1,
 					'older than the replay window': 1,
 					'timestamp in the future': 1,
-					'no readable timestamp': 1,
 					'not a delivery': 1,
 				},
 				summarised: {},
@@ -345,7 +346,8 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 			expect(
 				forgedAnswers.filter(
 					(a) =>
-						a.answer !== '401 {"error":"Invalid signature: signature does not match the body"}',
+						a.answer !==
+						'401 {"error":"Invalid signature: X-Voxpria-Signature (sha256) does not match the body"}',
 				),
 			).toEqual([]);
 			expect(replayAnswers.filter((a) => a.answer !== DUPLICATE)).toEqual([]);
@@ -432,7 +434,7 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 			console.log(`deactivation:\n${lines.join('\n')}`);
 			expect(lines).toEqual([
 				expect.stringMatching(
-					/^VoxPria Trigger refused a delivery \(HTTP 401\): invalid signature: signature does not match the body /,
+					/^VoxPria Trigger refused a delivery \(HTTP 401\): invalid signature: X-Voxpria-Signature \(sha256\) does not match the body /,
 				),
 				`VoxPria Trigger refused 2 more deliveries since the last line: invalid signature × 2 [workflow "${WORKFLOW}" (${workflowId}), node "${NODE}"]`,
 				`VoxPria Trigger removed webhook ${webhookId} [workflow "${WORKFLOW}" (${workflowId}), node "${NODE}"]`,
@@ -483,7 +485,7 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 			// at deactivation.
 			expect(jsonLines()).toEqual([
 				`info VoxPria Trigger registered webhook ${trigger.registration.webhookId} for ${trigger.url} (call.completed)`,
-				'warn VoxPria Trigger refused a delivery (HTTP 401): invalid signature: missing X-Voxpria-Signature header',
+				'warn VoxPria Trigger refused a delivery (HTTP 401): invalid signature: no X-Voxpria-Signature or X-Webhook-Signature header',
 				'warn VoxPria Trigger refused 1 more delivery since the last line: invalid signature × 1',
 				`info VoxPria Trigger removed webhook ${trigger.registration.webhookId}`,
 			]);
@@ -493,6 +495,13 @@ describe(`refusal log: what n8n's log says about refused deliveries (flood of ${
 
 	itLeavesNoSecret(() => stack, minutes(3));
 });
+
+/** VoxPria's developers-page form: `t=<unix seconds>,v1=<hex>` over `<t>.<body>`. */
+function webhookSignedHeaders(secret: string, body: string): Record<string, string> {
+	const t = Math.floor(Date.now() / 1000);
+	const hex = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+	return { 'content-type': 'application/json', 'X-Webhook-Signature': `t=${t},v1=${hex}` };
+}
 
 function escape(text: string): string {
 	return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
