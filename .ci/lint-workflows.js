@@ -70,12 +70,27 @@ async function main() {
 			console.error(`${file}:${line}:${column}: ${message} [${kind}]`);
 		}
 		errors += reports.length;
+		// A tag can be moved by whoever controls the action; a commit cannot (issue 21).
+		fs.readFileSync(file, 'utf8')
+			.split('\n')
+			.forEach((text, index) => {
+				const uses = /^\s*(?:-\s*)?uses:\s*([^\s#]+)(.*)$/.exec(text);
+				if (!uses || uses[1].startsWith('./')) return;
+				if (!/@[0-9a-f]{40}$/.test(uses[1]) || !/^\s*#\s*v\d/.test(uses[2])) {
+					console.error(
+						`${file}:${index + 1}: ${uses[1]} must be pinned by its full commit SHA, with the tag in a comment (uses: owner/action@<40 hex> # v1.2.3)`,
+					);
+					errors++;
+				}
+			});
 	}
 	if (errors > 0) {
 		console.error(`actionlint: ${errors} error(s) in ${files.length} workflow file(s).`);
 		return 1;
 	}
-	console.log(`actionlint 1.7.7: ${files.length} workflow file(s) OK (${files.join(', ')}).`);
+	console.log(
+		`actionlint 1.7.7: ${files.length} workflow file(s) OK, every action pinned by commit (${files.join(', ')}).`,
+	);
 	return 0;
 }
 

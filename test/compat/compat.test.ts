@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-dangerous-functions, @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * The compatibility suite: what a user needs from this package, checked in one real n8n of the
  * version VOXPRIA_N8N_VERSION names (a role in test/e2e/runtime/versions.json such as `newest` or

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * The VoxPria action node inside a real n8n 2.40.7, against the VoxPria sandbox: list operations
  * run through a real workflow, and the node as an AI Agent tool (listed, wired, and called by an

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-dangerous-functions, @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Proves the end-to-end harness: a real n8n 2.40.7 (Node 24) over HTTPS, with this package installed
  * the way n8n's Community Nodes installer installs it, driven over its REST and public APIs.

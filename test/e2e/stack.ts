@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-dangerous-functions, @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/require-node-api-error -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * The stack every real-n8n test file starts once: the VoxPria sandbox (in this process), a real
  * n8n 2.40.7 over HTTPS with this package installed, an owner, an API key and a `voxPriaApi`

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets, @n8n/community-nodes/no-restricted-globals, no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * The VoxPria Trigger inside a real n8n 2.40.7, against the VoxPria sandbox: activation,
  * deliveries, duplicates, deactivation and recovery, as a user would see them.

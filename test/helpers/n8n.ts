@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Runs this package's nodes inside real n8n-core contexts (ExecuteContext, HookContext,
  * WebhookContext, RoutingNode) and real n8n-workflow Workflow objects, so that requests go

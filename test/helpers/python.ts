@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-dangerous-functions, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Python's own `json.dumps(json.loads(text))` for each text, the form VoxPria's Python sample
  * verifies signatures over: the ground truth the trigger's Python form is checked against (python3

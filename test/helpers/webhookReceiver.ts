@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * A real HTTP server that receives deliveries the way n8n 2.40.7's production webhook route does,
  * running the trigger's webhook() in a real n8n-core WebhookContext (test/helpers/n8n.ts):

@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Reliability (issue 6), faults at activation and deactivation, in a real n8n against the sandbox.
  * For each fault (401, 403, 404, 429 with a reset 1 s away, 429 with a reset an hour away, 500, a

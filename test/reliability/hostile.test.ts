@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets, @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Reliability (issue 6), bad input: H generated hostile deliveries, sent straight to the trigger's
  * production URL (HTTPS, keep-alive, concurrency 20) from a seeded generator, each of which must get

@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Reliability (issue 6), load: N distinct signed deliveries at concurrency 20, sent by the VoxPria
  * sandbox (a fresh TLS connection per delivery, as VoxPria would, each dated when it is first

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets, no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Reliability (issue 13, part 2): refused deliveries leave a trace in n8n's own log, bounded, and
  * without secrets, in a real n8n at its default log level (info, text format: the message alone).

@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Reliability (issue 6), retries and outages: VoxPria retries a delivery that gets no 2xx answer
  * (the sandbox: 5 retries, 2 s, 4 s, 8 s, 16 s, 32 s apart, so about 62 s in all). n8n is stopped,

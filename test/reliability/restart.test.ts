@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Reliability (issue 6), restart durability: the trigger's duplicate memory survives an n8n restart
  * with default settings. N events are delivered (10 at a time); the memory n8n saved in static data

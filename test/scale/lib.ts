@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * What the scale-out suites share: sending signed deliveries straight to one n8n process (or
  * through the balancer), a delivery whose body arrives slowly, the secret VoxPria currently holds

@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Issue 10 on the most common production setup: one n8n process on Postgres. Registration,
  * verified deliveries, duplicates across a restart, and re-publishing with a delivery in flight.

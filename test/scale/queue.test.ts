@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Issue 10: the trigger on n8n's distributed engine. One deployment from real parts
  * (test/e2e/lib/cluster.js): Postgres, Redis, a main process (N8N_DISABLE_PRODUCTION_MAIN_PROCESS),

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Issue 10, item 4: re-publishing a workflow while a delivery is still arriving must never leave
  * the trigger holding an outdated registration for good. Shared by the SQLite, Postgres and

@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Issue 10, item 4 on n8n's default setup (one process, SQLite): re-publishing with a delivery in
  * flight leaves the trigger working, with no heal needed (the trigger decides what it saves when

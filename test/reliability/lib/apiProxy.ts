@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * A transparent HTTP proxy between n8n and the VoxPria sandbox, for two things the sandbox cannot
  * do itself:

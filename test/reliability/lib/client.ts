@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * An HTTPS client for sending deliveries straight to n8n's production webhook URL: accepts n8n's
  * self-signed certificate (for its own requests only) and keeps connections alive, as a sender

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /** Counting a workflow's executions in n8n once they have all finished. */
 import type { Execution, N8n } from '../../e2e/stack';
 

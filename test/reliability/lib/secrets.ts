@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Keeps every secret of the run (the VoxPria API key, and every webhook secret VoxPria ever issued)
  * and every message the tests saw, and checks at the end that no secret shows up in n8n's

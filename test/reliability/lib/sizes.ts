@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Sizes of the reliability suite. CI runs the small sizes; `VOXPRIA_RELIABILITY_FULL=1` runs the
  * large ones (see ../README.md for the figures of both).

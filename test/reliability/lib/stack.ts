@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/require-node-api-error, no-console -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * What every reliability file starts: the shared e2e stack (sandbox + real n8n + credential), plus
  * an API proxy in front of the sandbox (see apiProxy.ts) with a second credential going through it,

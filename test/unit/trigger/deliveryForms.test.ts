@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * Every delivery VoxPria's pages describe, through the trigger's webhook() in a real n8n-core
  * context behind a real HTTP server (helpers/webhookReceiver.ts), with the trigger's registration

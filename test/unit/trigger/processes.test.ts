@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * The trigger across n8n processes that share one database, as in n8n's queue mode (several
  * webhook processes, a main process running the lifecycle), and a re-publish while a delivery is

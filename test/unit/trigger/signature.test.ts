@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 import { createHmac } from 'crypto';
 import fc from 'fast-check';
 
