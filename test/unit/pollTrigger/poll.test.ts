@@ -43,7 +43,11 @@ describe('VoxPria Poll Trigger: which calls it emits, and when', () => {
 	});
 
 	it('with Include Calls From Before Activation, the first poll emits the calls that had ended', async () => {
-		const [old, failed] = seedInOrder(sandbox, [call('completed'), call('failed'), call('ringing')]);
+		const [old, failed] = seedInOrder(sandbox, [
+			call('completed'),
+			call('failed'),
+			call('ringing'),
+		]);
 		const trigger = poller(sandbox, { options: { includeExisting: true } });
 		expect(await trigger.poll()).toEqual([old, failed]);
 		expect(await trigger.poll()).toEqual([]);
