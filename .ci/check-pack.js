@@ -42,6 +42,8 @@ const required = [
 	'dist/nodes/VoxPria/VoxPria.node.json',
 	'dist/nodes/VoxPriaTrigger/VoxPriaTrigger.node.js',
 	'dist/nodes/VoxPriaTrigger/VoxPriaTrigger.node.json',
+	'dist/nodes/VoxPriaPollTrigger/VoxPriaPollTrigger.node.js',
+	'dist/nodes/VoxPriaPollTrigger/VoxPriaPollTrigger.node.json',
 	...iconsNamedBy([...n8n.nodes, ...n8n.credentials]),
 ];
 const missing = [...new Set(required)].filter((path) => !paths.includes(path));

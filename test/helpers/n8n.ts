@@ -13,7 +13,7 @@ import { join } from 'path';
 process.env.N8N_USER_FOLDER ??= mkdtempSync(join(tmpdir(), 'voxpria-n8n-'));
 
 import type { Request, Response } from 'express';
-import { ExecuteContext, HookContext, RoutingNode, WebhookContext } from 'n8n-core';
+import { ExecuteContext, HookContext, PollContext, RoutingNode, WebhookContext } from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentials,
@@ -37,12 +37,14 @@ import { createRunExecutionData, isExpression, NodeHelpers, Workflow } from 'n8n
 
 import { VoxPriaApi } from '../../credentials/VoxPriaApi.credentials';
 import { VoxPria } from '../../nodes/VoxPria/VoxPria.node';
+import { VoxPriaPollTrigger } from '../../nodes/VoxPriaPollTrigger/VoxPriaPollTrigger.node';
 import { VoxPriaTrigger } from '../../nodes/VoxPriaTrigger/VoxPriaTrigger.node';
-import { ACTION_TYPE, TRIGGER_TYPE } from './nodeTypes';
+import { ACTION_TYPE, POLL_TRIGGER_TYPE, TRIGGER_TYPE } from './nodeTypes';
 
 const types: Record<string, INodeType> = {
 	[TRIGGER_TYPE]: new VoxPriaTrigger(),
 	[ACTION_TYPE]: new VoxPria(),
+	[POLL_TRIGGER_TYPE]: new VoxPriaPollTrigger(),
 };
 
 export const nodeTypes: INodeTypes = {
@@ -122,10 +124,15 @@ export interface Setup {
 	typeVersion?: number;
 }
 
+const NODE_NAMES: Record<string, string> = {
+	[TRIGGER_TYPE]: 'VoxPria Trigger',
+	[POLL_TRIGGER_TYPE]: 'VoxPria Poll Trigger',
+};
+
 function makeNode(type: string, setup: Setup): INode {
 	return {
 		id: setup.nodeId ?? 'node-1',
-		name: type === TRIGGER_TYPE ? 'VoxPria Trigger' : 'VoxPria',
+		name: NODE_NAMES[type] ?? 'VoxPria',
 		type,
 		typeVersion: setup.typeVersion ?? 1,
 		position: [0, 0],
@@ -392,4 +399,20 @@ export function resolveCredentialExpression(
 ): string {
 	const { node, workflow } = nodeInWorkflow(ACTION_TYPE, { credentials });
 	return resolve(value, credentials, workflow, node);
+}
+
+/**
+ * Runs the poll trigger's poll() once in a real PollContext, the way n8n's poll executor does on
+ * a schedule ('trigger') or for "Fetch Test Event" ('manual'). Static data is `setup.staticData`.
+ */
+export async function runPoll(setup: Setup, mode: WorkflowExecuteMode = 'trigger') {
+	const { node, workflow } = nodeInWorkflow(POLL_TRIGGER_TYPE, setup);
+	const context = new PollContext(
+		workflow,
+		node,
+		makeAdditionalData(setup),
+		mode,
+		mode === 'manual' ? 'manual' : 'activate',
+	);
+	return await new VoxPriaPollTrigger().poll.call(context);
 }

@@ -8,7 +8,8 @@
 
 const TRIGGER_TYPE = 'n8n-nodes-voxpria.voxPriaTrigger';
 const ACTION_TYPE = 'n8n-nodes-voxpria.voxPria';
+const POLL_TRIGGER_TYPE = 'n8n-nodes-voxpria.voxPriaPollTrigger';
 /** The trigger's version a new node gets (defaultVersion); workflows saved before keep 1. */
 const TRIGGER_VERSION = 1.1;
 
-module.exports = { TRIGGER_TYPE, ACTION_TYPE, TRIGGER_VERSION };
+module.exports = { TRIGGER_TYPE, ACTION_TYPE, POLL_TRIGGER_TYPE, TRIGGER_VERSION };

@@ -274,6 +274,29 @@ class Engine {
 
 	// --- admin operations (also the methods of the object startSandbox returns) --------------
 
+	/**
+	 * Ends a call now (a seeded one that is still queued, ringing or in progress, for tests of
+	 * calls that end long after they were created), with the events a real ending sends.
+	 * @param {string} callId @param {{status?: string, completedAt?: string}} [spec]
+	 */
+	finishCall(callId, spec = {}) {
+		const call = this.db.calls.find((c) => c.callId === callId);
+		if (!call) throw new HttpError(404, 'Call not found');
+		const s = requireObject(spec ?? {});
+		const status = s.status ?? finalStatusFor(call.toNumber);
+		if (!['completed', 'failed', 'no_answer', 'busy'].includes(status)) {
+			throw new HttpError(400, 'status must be completed, failed, no_answer or busy');
+		}
+		const completedAt = s.completedAt ?? isoNow();
+		if (typeof completedAt !== 'string' || Number.isNaN(Date.parse(completedAt))) {
+			throw new HttpError(400, 'completedAt must be an ISO date');
+		}
+		call.startedAt ??= call.createdAt;
+		finishCall(call, status, LIVE_CALL_DURATION_S, completedAt);
+		broadcast(this, eventForFinal(call.status), publicCall(call), true);
+		return publicCall(call);
+	}
+
 	/** @param {FaultSpec} spec @returns {Fault} */
 	addFault(spec) {
 		const active = makeFault(spec);

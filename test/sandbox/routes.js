@@ -57,6 +57,9 @@ const ROUTES = [
 	route('POST', '/__admin/webhooks/:id/signing', (sb, ctx) =>
 		sb.setSigning(ctx.params.id, ctx.body?.signing),
 	),
+	route('POST', '/__admin/calls/:id/finish', (sb, ctx) =>
+		sb.finishCall(ctx.params.id, ctx.body ?? {}),
+	),
 	route('GET', '/__admin/state', (sb) => sb.state()),
 	route('GET', '/__admin/requests', (sb) => sb.requests()),
 	route('DELETE', '/__admin/requests', (sb) => sb.clearRequests()),

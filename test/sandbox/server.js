@@ -55,6 +55,7 @@ async function startSandbox(options) {
 		clearFaults: engine.clearFaults.bind(engine),
 		setPaging: engine.setPaging.bind(engine),
 		setSigning: engine.setSigning.bind(engine),
+		finishCall: engine.finishCall.bind(engine),
 		state: engine.state.bind(engine),
 		requests: engine.requests.bind(engine),
 		clearRequests: engine.clearRequests.bind(engine),

@@ -68,4 +68,4 @@ function contractOf({ VoxPria, VoxPriaTrigger, VoxPriaApi }) {
 	};
 }
 
-module.exports = { contractOf };
+module.exports = { contractOf, nodeContract };

@@ -7,6 +7,7 @@ const { join } = require('path');
 const { contractOf } = require('./parameterTree');
 
 const dist = join(__dirname, '../../../dist');
+// The poll trigger (added after 0.1.0) is pinned on its own, in pollTrigger.json (see pollTrigger.test.ts).
 const contract = contractOf({
 	...require(join(dist, 'nodes/VoxPria/VoxPria.node.js')),
 	...require(join(dist, 'nodes/VoxPriaTrigger/VoxPriaTrigger.node.js')),
