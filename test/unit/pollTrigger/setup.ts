@@ -60,7 +60,7 @@ export function call(status: string, agoMs = 0, extra: IDataObject = {}): IDataO
 /** Seeds calls, each created 1 ms after the one before it (the last is the newest). */
 export function seedInOrder(sandbox: Sandbox, calls: IDataObject[]): string[] {
 	const start = Date.now() - calls.length;
-	const dated = calls.map((c, index) => ({
+	const dated: IDataObject[] = calls.map((c, index) => ({
 		...c,
 		createdAt: new Date(start + index).toISOString(),
 	}));
