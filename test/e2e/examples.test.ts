@@ -88,6 +88,7 @@ describe('example workflows in a real n8n', () => {
 		expect(exampleNames()).toEqual([
 			'call-completed-summary',
 			'campaign-finished-report',
+			'ended-calls-log-polling',
 			'new-lead-call',
 		]);
 	});
@@ -234,4 +235,65 @@ describe('example workflows in a real n8n', () => {
 		const [empty] = nodeOutput(await nextExecution(workflowId, 3), 'Report');
 		expect(empty).toEqual(zeroReport('cmp_empty', future));
 	}, 120_000);
+	it('ended-calls-log-polling: each call that ends is logged once by the next poll, failed ones marked for follow-up', async () => {
+		const workflowId = ids['ended-calls-log-polling'];
+		const polls = () =>
+			stack.sandbox
+				.requests()
+				.filter(
+					(request: { method: string; path: string }) =>
+						request.method === 'GET' && request.path === '/api/v1/calls',
+				).length;
+		// n8n refuses poll intervals under a minute but polls at every activation: publishing again is
+		// the test's "next poll".
+		const poll = async () => {
+			const before = polls();
+			await stack.n8n.deactivate(workflowId);
+			await stack.n8n.waitForUnpublished(workflowId);
+			await stack.n8n.activate(workflowId);
+			await stack.n8n.waitForPublished(workflowId);
+			await stack.n8n.waitFor(async () => polls() > before, {
+				timeoutMs: 90_000,
+				description: 'a poll of GET /api/v1/calls',
+			});
+			await new Promise((resolve) => setTimeout(resolve, 2_000));
+			return waitForExecutions(stack, workflowId, () => true);
+		};
+		const untilEnded = (callIds: string[]) =>
+			stack.n8n.waitFor(
+				async () =>
+					(await sandboxCalls()).filter(
+						(c) =>
+							callIds.includes(c.callId) &&
+							!['queued', 'ringing', 'in_progress'].includes(c.status),
+					).length === callIds.length,
+				{ description: 'the calls to end' },
+			);
+		// Calls the earlier tests made ended after this workflow's first poll: this poll logs them.
+		const before = (await poll()).length;
+
+		const completed = await placeCall('+14155550105');
+		const busy = await placeCall('+14155550003');
+		await untilEnded([completed, busy]);
+		const after = await poll();
+		expect(after).toHaveLength(before + 1);
+		expect(after[0].status).toBe('success');
+		const log = nodeOutput(after[0], 'Call log');
+		expect(log.map((entry) => entry.callId).sort()).toEqual([completed, busy].sort());
+		expect(log.find((entry) => entry.callId === completed)).toEqual({
+			callId: completed,
+			toNumber: '+14155550105',
+			status: 'completed',
+			followUp: false,
+			durationSeconds: 127,
+			endedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+		});
+		expect(log.find((entry) => entry.callId === busy)).toMatchObject({
+			status: 'busy',
+			followUp: true,
+		});
+
+		// Nothing new: the next poll starts nothing.
+		expect(await poll()).toHaveLength(before + 1);
+	}, 300_000);
 });
