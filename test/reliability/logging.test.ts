@@ -25,7 +25,7 @@
  * CPU per refused request on these 2-core machines, 9 ms with the legacy engine (measured, trigger
  * and Webhook node alike). What is tested here is what the trigger writes for each refusal, which
  * does not depend on the engine (its parameters hold no expressions); at the default engine's
- * 20 requests a second the flood took 10 minutes of CI. hostile.test.ts floods the default engine.
+ * 20 requests a second the flood took 10 minutes of CI. hostile.test.ts runs under the legacy engine for the same reason.
  * Run: npx jest test/reliability/logging.test.ts --selectProjects e2e
  */
 import { STALE_CHECK_INTERVAL_MS, SUMMARY_INTERVAL_MS } from './lib/builtTrigger';
