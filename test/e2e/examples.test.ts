@@ -127,7 +127,7 @@ describe('example workflows in a real n8n', () => {
 			durationSeconds: 127,
 			duration: '2:07',
 			transcript: TRANSCRIPT,
-			recordingUrl: `https://app.voxpria.com/recordings/${callId}.mp3`,
+			recordingUrl: `${stack.sandbox.url}/recordings/${callId}.mp3`,
 			completedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 		});
 		// The failed call has ended by now and still started nothing.
