@@ -21,7 +21,7 @@ describe('public contract: node types, parameters and credential fields', () => 
 			'downloadOptions',
 			'downloadOptions.sendKeyToOtherHosts',
 		],
-		voxPriaTrigger: ['options.replayWindowHours'],
+		voxPriaTrigger: ['options.downloadRecording', 'options.replayWindowHours'],
 		voxPriaApi: [],
 	};
 	/**
