@@ -15,7 +15,7 @@ import { contactBulkOperations, contactDescription, contactOperations } from './
 import { creditDescription, creditOperations } from './resources/credit';
 import { webhookDescription, webhookOperations } from './resources/webhook';
 import type { BulkOperation, ItemOperation } from './shared/operation';
-import { outputFieldsOf } from './shared/operation';
+import { ItemWithBinary, outputFieldsOf } from './shared/operation';
 
 const itemOperations: Record<string, Record<string, ItemOperation>> = {
 	agent: agentOperations,
@@ -120,6 +120,11 @@ export class VoxPria implements INodeType {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
 				const data = await run.call(this, itemIndex);
+				if (data instanceof ItemWithBinary) {
+					const { json, binary } = data;
+					returnData.push({ json, binary, pairedItem: { item: itemIndex } });
+					continue;
+				}
 				const records = Array.isArray(data) ? data : [data];
 				for (const record of records) {
 					// An item's json must be an object, whatever VoxPria answered.

@@ -17,6 +17,7 @@ import { WEBHOOK_EVENTS } from '../shared/events';
 import { MAX_ENTRIES } from './deliveryMemory';
 import { checkRegistration, createRegistration, deleteRegistration } from './lifecycle';
 import { DEFAULT_REPLAY_WINDOW_HOURS, receiveDelivery } from './receiveDelivery';
+import { RECORDING_TIMEOUT_MS } from './recordingItem';
 
 export class VoxPriaTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -102,6 +103,13 @@ export class VoxPriaTrigger implements INodeType {
 						default: false,
 						description:
 							"Whether to register n8n's webhook URL even when it is not HTTPS. VoxPria delivers only to HTTPS: use this with a local sandbox only.",
+					},
+					{
+						displayName: 'Download Recording',
+						name: 'downloadRecording',
+						type: 'boolean',
+						default: false,
+						description: `Whether to attach the call's recording to Call Completed and Call Ended events, as the binary field "data". The answer to VoxPria waits for it, ${RECORDING_TIMEOUT_MS / 1000} s at most; a recording that fails or takes longer comes without the file and with a "recordingError" field.`,
 					},
 					{
 						displayName: 'Ignore Duplicates',

@@ -5,6 +5,7 @@ import { deliveryItem } from './deliveryOutput';
 import { rememberUntilRecorded, saveNewestKnown } from './deliveryPersistence';
 import { mayBeLateCopy, noteWriter, ranElsewhere } from './lateCopies';
 import { healIfOutdated } from './outdatedRegistration';
+import { attachRecording } from './recordingItem';
 import { memoryWith, observeRegistration, triggerScope, triggerState } from './processState';
 import { requestFacts, writeLines } from './refusalLog';
 import { selectedEvents } from './registration';
@@ -104,9 +105,11 @@ export async function receiveDelivery(context: IWebhookFunctions): Promise<IWebh
 			return await answer(LATE_DUPLICATE);
 		}
 	}
+	const item = deliveryItem(verdict.payload, options.includeHeaders === true ? headers : undefined);
+	// Before the answer (at most RECORDING_TIMEOUT_MS; never fails): a copy meanwhile is pending.
+	if (options.downloadRecording === true) await attachRecording(context, item);
 	if (memory) rememberUntilRecorded(context, stored, state, memory, verdict.key, await mayWrite());
 	else saveNewestKnown(stored, state, loaded, undefined);
 	// n8n answers (an empty 200) once the execution is recorded, before it runs.
-	const item = deliveryItem(verdict.payload, options.includeHeaders === true ? headers : undefined);
 	return { workflowData: [[item]] };
 }

@@ -18,7 +18,7 @@ export function normalizeBaseUrl(baseUrl: unknown): string {
 }
 
 /** This machine: 127.0.0.0/8, ::1 and localhost. Nothing leaves it, so plain http is fine there. */
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
 	return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
@@ -46,4 +46,14 @@ export function assertSafeBaseUrl(node: INode, baseUrl: string): void {
 		node,
 		`The Base URL ${baseUrl} is not a web address: set it to an https:// address in the VoxPria credential (normally ${DEFAULT_BASE_URL})`,
 	);
+}
+
+/** An http(s) URL, resolved against `base` when relative; undefined for anything else. */
+export function webAddress(text: string, base?: URL): URL | undefined {
+	try {
+		const url = new URL(text.trim(), base);
+		return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+	} catch {
+		return undefined;
+	}
 }

@@ -169,3 +169,82 @@ export function asNodeError(
 	}
 	return nodeError;
 }
+
+// --- downloads (call recordings) -------------------------------------------------------------
+
+/** A URL as messages show it: no query (a signed link's token) and no user or password. */
+export function shownUrl(url: URL): string {
+	return `${url.origin}${url.pathname}`;
+}
+
+const FRESH_URL = 'get the call again for its current recording URL';
+
+export function notWebAddressError(node: INode, address: string, from?: URL): NodeOperationError {
+	const shown = address.slice(0, 200);
+	return new NodeOperationError(
+		node,
+		from
+			? `The recording at ${shownUrl(from)} redirected to "${shown}", which is not an http(s) address: ${FRESH_URL}`
+			: `The recording URL "${shown}" is not an http(s) address: give the call's recording URL (https://…), or choose By Call ID`,
+	);
+}
+
+export function keyOverHttpError(node: INode, url: URL): NodeOperationError {
+	return new NodeOperationError(
+		node,
+		`The recording URL ${shownUrl(url)} uses http://, which would send the API key unencrypted: nothing was sent. Turn off Send API Key to Other Hosts, or use an https:// recording URL`,
+	);
+}
+
+/** The error for a download answered with a status other than 2xx (or too many redirects). */
+export function downloadStatusError(
+	node: INode,
+	status: number,
+	{
+		url,
+		keyed,
+		from,
+		redact,
+	}: { url: URL; keyed: boolean; from?: URL; redact: (t: string) => string },
+): NodeApiError {
+	const where = redact(shownUrl(url));
+	const via = from ? ` (a redirect from ${redact(shownUrl(from))} pointed there)` : '';
+	let message: string;
+	if (status === 404 || status === 410) {
+		message = `No recording file at ${where} (HTTP ${status})${via}: it may have been deleted or its link has expired; ${FRESH_URL}`;
+	} else if ((status === 401 || status === 403) && keyed) {
+		message = `VoxPria refused the recording download (HTTP ${status}): check the API key in the VoxPria credential; it needs the calls scope`;
+	} else if (status === 401 || status === 403) {
+		message = `${url.host} refused the recording download (HTTP ${status})${via}. The API key is not sent to hosts other than the credential's Base URL: if this host needs it, turn on Send API Key to Other Hosts; a signed link may have expired: ${FRESH_URL}`;
+	} else if (status >= 300 && status < 400) {
+		message = `The recording download was redirected too many times (HTTP ${status} at ${where}): ${FRESH_URL}`;
+	} else if (status >= 500) {
+		message = `The recording host ${url.host} had a server error (HTTP ${status}); try again in a few minutes`;
+	} else {
+		message = `The recording download from ${where} was refused (HTTP ${status})${via}; check the recording URL`;
+	}
+	return apiError(node, status, message, `GET ${where}`);
+}
+
+/** The error for a download that got no answer, or stopped (`aborted`: its time ran out). */
+export function downloadUnreachable(
+	node: INode,
+	error: unknown,
+	url: URL,
+	redact: (text: string) => string,
+	timeoutMs: number,
+	aborted = false,
+): NodeApiError {
+	const code = aborted ? undefined : networkCode(error);
+	const reason = aborted
+		? `it did not arrive within ${timeoutMs / 1000} s`
+		: code
+			? NETWORK_CODES[code](timeoutMs / 1000).replace(`; ${TRY_LATER}`, '')
+			: redact(String((error as Error)?.message ?? 'unknown error'));
+	return apiError(
+		node,
+		0,
+		`Could not download the recording from ${redact(shownUrl(url))}: ${reason}; try again later`,
+		code ? `GET ${redact(shownUrl(url))} (${code})` : undefined,
+	);
+}

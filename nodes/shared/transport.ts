@@ -11,9 +11,19 @@ import type {
 } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
-import { API_PREFIX, assertSafeBaseUrl, normalizeBaseUrl } from './baseUrl';
-import { apiError, describeStatus, messageFromBody, unreachableError } from './errors';
+import { API_PREFIX, assertSafeBaseUrl, isLoopback, normalizeBaseUrl, webAddress } from './baseUrl';
+import {
+	apiError,
+	describeStatus,
+	downloadStatusError,
+	downloadUnreachable,
+	keyOverHttpError,
+	messageFromBody,
+	notWebAddressError,
+	unreachableError,
+} from './errors';
 import { assertPathOfIds } from './ids';
+import { header, rateLimitWaitMs } from './rateLimit';
 
 /** Every VoxPria HTTP request of this package, from both nodes, goes through this file. */
 
@@ -26,20 +36,11 @@ export type VoxPriaContext =
 
 export { API_PREFIX, DEFAULT_BASE_URL, normalizeBaseUrl } from './baseUrl';
 export { pathFor } from './ids';
+export { MAX_RATE_LIMIT_WAIT_MS, RESET_EPOCH_THRESHOLD, rateLimitWaitMs } from './rateLimit';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** A wait longer than this inside an execution or an activation would look like a hang. */
-export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const MAX_RATE_LIMIT_RETRIES = 3;
-/** Used when a 429 carries no reset time: 1 s, 2 s, 4 s. */
-const FALLBACK_BACKOFF_MS = 1_000;
-
-/**
- * A numeric X-RateLimit-Reset below this is seconds from now, from here on epoch seconds. No epoch
- * time this small (September 2001) is a current reset, and no wait this long (31 years) is meant.
- */
-export const RESET_EPOCH_THRESHOLD = 1_000_000_000;
 
 export interface RequestOptions {
 	qs?: IDataObject;
@@ -60,36 +61,6 @@ async function readCredentials(this: VoxPriaContext) {
 /** Hides the API key in text from the network: an answer or a redirect may repeat it. */
 function redactor(apiKey: string): (text: string) => string {
 	return apiKey.length < 4 ? (text) => text : (text) => text.split(apiKey).join('[redacted]');
-}
-
-function header(headers: IDataObject | undefined, name: string): string | undefined {
-	const value = headers?.[name.toLowerCase()] ?? headers?.[name];
-	if (Array.isArray(value)) return String(value[0]);
-	return value === undefined || value === null ? undefined : String(value);
-}
-
-/**
- * How long to wait before retrying a 429, or undefined when the wait is too long.
- * X-RateLimit-Reset is epoch seconds, or seconds from now when small (RESET_EPOCH_THRESHOLD);
- * Retry-After (seconds) is honoured as well.
- */
-export function rateLimitWaitMs(
-	headers: IDataObject | undefined,
-	attempt: number,
-	now = Date.now(),
-): { waitMs?: number; resetAt?: Date } {
-	const reset = Number(header(headers, 'x-ratelimit-reset'));
-	const retryAfter = Number(header(headers, 'retry-after'));
-	let resetAt: Date | undefined;
-	if (Number.isFinite(reset) && reset > 0) {
-		resetAt = new Date(reset < RESET_EPOCH_THRESHOLD ? now + reset * 1000 : reset * 1000);
-	} else if (Number.isFinite(retryAfter) && retryAfter >= 0)
-		resetAt = new Date(now + retryAfter * 1000);
-
-	if (resetAt === undefined) return { waitMs: FALLBACK_BACKOFF_MS * 2 ** attempt };
-	// The reset second is inclusive on most servers: wait until it has passed.
-	const waitMs = Math.max(0, resetAt.getTime() - now) + 250;
-	return waitMs <= MAX_RATE_LIMIT_WAIT_MS ? { waitMs, resetAt } : { resetAt };
 }
 
 /**
@@ -201,5 +172,98 @@ async function send<T>(
 				.filter(Boolean)
 				.join(' | '),
 		);
+	}
+}
+
+/** Redirects a download follows (VoxPria's own answers are never followed: send() above). */
+export const MAX_DOWNLOAD_REDIRECTS = 5;
+const DOWNLOAD_TIMEOUT_MS = 120_000;
+
+export interface DownloadOptions {
+	/** Send the API key to the URL's host even when it is not the credential's Base URL. */
+	sendKeyToOtherHosts?: boolean;
+	/** The whole download, body included, is given up after this many ms (the trigger's budget). */
+	timeoutMs?: number;
+}
+
+/** A stream, as n8n's prepareBinaryData takes it (n8n Cloud allows no import of 'stream'). */
+type Readable = Exclude<Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], Buffer>;
+
+export interface DownloadedFile {
+	/** The file, as it arrives. */
+	body: Readable;
+	/** Where it came from, after redirects. */
+	url: URL;
+	headers: IDataObject;
+	/** Gives the download up (a body that is not to be read). */
+	discard: () => void;
+	/** The error to throw when the body breaks off while it is read (or its time runs out). */
+	failure: (error: unknown) => Error;
+}
+
+/**
+ * Downloads a file (a call recording) as a stream. The API key goes only to the credential's Base
+ * URL origin (and to other hosts when `sendKeyToOtherHosts`, over https or to this machine only),
+ * never along a redirect to another origin: n8n follows no redirect here; a same-origin redirect
+ * keeps the key, one to another origin is followed without it.
+ */
+export async function downloadFile(
+	this: IExecuteFunctions | IWebhookFunctions,
+	address: string,
+	{ sendKeyToOtherHosts = false, timeoutMs }: DownloadOptions = {},
+): Promise<DownloadedFile> {
+	const node = this.getNode();
+	const { baseUrl, apiKey } = await readCredentials.call(this);
+	const redact = redactor(apiKey);
+	const apiOrigin = new URL(baseUrl).origin;
+	const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+	const limitMs = timeoutMs ?? DOWNLOAD_TIMEOUT_MS;
+	let url = webAddress(address) as URL;
+	if (!url) throw notWebAddressError(node, redact(address));
+	let keyed = url.origin === apiOrigin || sendKeyToOtherHosts;
+	let from: URL | undefined;
+	for (let hop = 0; ; hop++) {
+		if (keyed && url.protocol !== 'https:' && !isLoopback(url.hostname)) {
+			throw keyOverHttpError(node, url);
+		}
+		const options: IHttpRequestOptions = {
+			method: 'GET',
+			url: url.href,
+			encoding: 'stream',
+			headers: { Accept: 'audio/*, application/octet-stream;q=0.9, */*;q=0.5' },
+			timeout: limitMs,
+			abortSignal: signal,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
+		};
+		let response: IN8nHttpFullResponse;
+		try {
+			response = (
+				keyed
+					? await this.helpers.httpRequestWithAuthentication.call(this, 'voxPriaApi', options)
+					: await this.helpers.httpRequest(options)
+			) as IN8nHttpFullResponse;
+		} catch (error) {
+			throw downloadUnreachable(node, error, url, redact, limitMs, signal?.aborted);
+		}
+		const { statusCode: status } = response;
+		const [body, headers] = [response.body as Readable, (response.headers ?? {}) as IDataObject];
+		const discard = () => body?.destroy?.();
+		const failure = (error: unknown) =>
+			downloadUnreachable(node, error, url, redact, limitMs, signal?.aborted);
+		if (status >= 200 && status < 300) return { body, url, headers, discard, failure };
+		discard();
+		const location = status >= 300 && status < 400 ? header(headers, 'location') : undefined;
+		const next: URL | undefined = location === undefined ? undefined : webAddress(location, url);
+		if (location !== undefined && !next) throw notWebAddressError(node, redact(location), url);
+		if (!next || hop >= MAX_DOWNLOAD_REDIRECTS) {
+			throw downloadStatusError(node, status, { url, keyed, from, redact });
+		}
+		keyed = keyed && next.origin === url.origin;
+		// The key stays with its origin: a redirect elsewhere is followed without it.
+		from = url;
+		url = next;
 	}
 }

@@ -10,6 +10,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { networkInterfaces } from 'os';
 
+import { recordingBytes } from '../sandbox/server';
 import {
 	actionNode,
 	executionError,
@@ -217,6 +218,40 @@ describe('VoxPria action node in a real n8n', () => {
 		]);
 		expect(executionError(execution)).toBeUndefined();
 		expect(nodeOutput(execution, 'VoxPria')).toEqual([{ balance: 4321.5, currency: 'credits' }]);
+	}, 120_000);
+
+	it('Call → Download Recording by call ID: the execution holds the recording as binary data (name, MIME type, size)', async () => {
+		stack.sandbox.seed({ calls: [{ callId: 'call_e2e_rec' }] });
+		stack.sandbox.clearRequests();
+		const execution = await runOnce('recording', [
+			actionNode(stack, 'VoxPria', {
+				resource: 'call',
+				operation: 'downloadRecording',
+				recordingSource: 'callId',
+				callId: 'call_e2e_rec',
+			}),
+		]);
+		expect(executionError(execution)).toBeUndefined();
+		expect(execution.status).toBe('success');
+		const [item] = execution.data.resultData.runData.VoxPria[0].data.main[0];
+		expect(item.json).toMatchObject({ callId: 'call_e2e_rec', status: 'completed' });
+		const expected = recordingBytes('call_e2e_rec');
+		expect(item.binary.data).toMatchObject({
+			fileName: 'call_e2e_rec.mp3',
+			fileExtension: 'mp3',
+			mimeType: 'audio/mpeg',
+			fileType: 'audio',
+			bytes: expected.length,
+			fileSize: `${(expected.length / 1000).toFixed(1)} kB`,
+		});
+		// n8n stored the file itself (its binary data store), not base64 in the execution.
+		expect(String(item.binary.data.id ?? item.binary.data.data)).not.toBe('');
+		expect(
+			stack.sandbox.requests().map((r) => [r.path, r.status, r.headers.authorization]),
+		).toEqual([
+			['/api/v1/calls/call_e2e_rec', 200, `Bearer ${stack.sandbox.apiKey}`],
+			['/recordings/call_e2e_rec.mp3', 200, `Bearer ${stack.sandbox.apiKey}`],
+		]);
 	}, 120_000);
 
 	it('11. n8n lists the node as an AI Agent tool, and a workflow wires it to an AI Agent', async () => {

@@ -16,7 +16,8 @@ import {
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { exampleNames, importExample, loadExample } =
 	require('./examples') as typeof import('./examples');
-const { TRANSCRIPT } = require('../sandbox/server') as typeof import('../sandbox/server');
+const { TRANSCRIPT, recordingBytes } =
+	require('../sandbox/server') as typeof import('../sandbox/server');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 interface SandboxCall {
@@ -87,6 +88,7 @@ describe('example workflows in a real n8n', () => {
 		}
 		expect(exampleNames()).toEqual([
 			'call-completed-summary',
+			'call-recording-to-drive',
 			'campaign-finished-report',
 			'ended-calls-log-polling',
 			'new-lead-call',
@@ -128,7 +130,7 @@ describe('example workflows in a real n8n', () => {
 			durationSeconds: 127,
 			duration: '2:07',
 			transcript: TRANSCRIPT,
-			recordingUrl: `https://app.voxpria.com/recordings/${callId}.mp3`,
+			recordingUrl: `${stack.sandbox.url}/recordings/${callId}.mp3`,
 			completedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 		});
 		// The failed call has ended by now and still started nothing.
@@ -235,6 +237,43 @@ describe('example workflows in a real n8n', () => {
 		const [empty] = nodeOutput(await nextExecution(workflowId, 3), 'Report');
 		expect(empty).toEqual(zeroReport('cmp_empty', future));
 	}, 120_000);
+	it('call-recording-to-drive: a completed call comes with its recording as a file (name, MIME type, size), ready for the Drive upload', async () => {
+		const workflowId = ids['call-recording-to-drive'];
+		const callId = await placeCall('+14155550107');
+		const mine = (list: Execution[]) =>
+			list.filter((e) => nodeOutput(e, 'Recording file')[0]?.callId === callId);
+		const [execution] = mine(
+			await waitForExecutions(stack, workflowId, (list) => mine(list).length >= 1, {
+				timeoutMs: 60_000,
+			}),
+		);
+		expect({ status: execution.status, error: executionError(execution) }).toEqual({
+			status: 'success',
+			error: undefined,
+		});
+		expect(nodeOutput(execution, 'Recording file')).toEqual([
+			{
+				event: 'call.completed',
+				callId,
+				fileName: `${callId}.mp3`,
+				mimeType: 'audio/mpeg',
+				bytes: recordingBytes(callId).length,
+				recordingError: '',
+			},
+		]);
+		// The file itself goes on to the (disabled until set up) Google Drive node.
+		const [item] = execution.data.resultData.runData['Recording file'][0].data.main[0];
+		expect(item.binary.data).toMatchObject({
+			fileName: `${callId}.mp3`,
+			mimeType: 'audio/mpeg',
+			bytes: recordingBytes(callId).length,
+		});
+		// Stored by n8n's binary data store (filesystem mode), under this execution.
+		expect(item.binary.data.id).toMatch(
+			new RegExp(`^filesystem-v2:workflows/${workflowId}/executions/${execution.id}/binary_data/`),
+		);
+	}, 120_000);
+
 	it('ended-calls-log-polling: each call that ends is logged once by the next poll, failed ones marked for follow-up', async () => {
 		const workflowId = ids['ended-calls-log-polling'];
 		const polls = () =>

@@ -15,6 +15,7 @@
  * `json` fields, and a `charset=latin1` label on UTF-8 bytes (issue 11, items 2, 4, 5 and 6).
  */
 
+import { recordingBytes } from '../sandbox/server';
 import { sign } from '../sandbox/signing';
 import {
 	actionNode,
@@ -611,6 +612,79 @@ describe('VoxPria Trigger in a real n8n', () => {
 		expect(latinOutput).toEqual([latinSent]);
 		expect(latinOutput[0].data.transcript).toBe(UNICODE_TRANSCRIPT);
 	}, 120_000);
+
+	it('5d. Download Recording: the execution holds the call’s recording as binary data; a failed download still runs once, with recordingError; the delay of the 200 is measured', async () => {
+		const on = await liveTrigger(['call.completed'], { downloadRecording: true });
+		const off = await liveTrigger(['call.completed']);
+		try {
+			/** Delivers the call.completed of a new completed call; answers the call ID and the ms to the 200. */
+			const deliverCall = async (live: Live, label: string) => {
+				const callId = newCallId(label);
+				stack.sandbox.seed({ calls: [{ callId }] });
+				const call = stack.sandbox
+					.state()
+					.calls.find((c: { callId: string }) => c.callId === callId);
+				const { webhookId } = await registrationOf(live);
+				const { results } = await stack.sandbox.deliver({ webhookId, data: call });
+				expect(results[0].status).toBe(200);
+				return { callId, ms: results[0].ms as number };
+			};
+
+			const first = await deliverCall(on, 'rec');
+			const [execution] = (await executionsFor(on, [first.callId])).filter(
+				(e) => callIdOf(e) === first.callId,
+			);
+			expect(execution.status).toBe('success');
+			const [item] = execution.data.resultData.runData[TRIGGER][0].data.main[0];
+			expect(item.json.recordingError).toBeUndefined();
+			expect(item.json.data.recording).toBe(`${stack.sandbox.url}/recordings/${first.callId}.mp3`);
+			expect(item.binary.data).toMatchObject({
+				fileName: `${first.callId}.mp3`,
+				mimeType: 'audio/mpeg',
+				fileExtension: 'mp3',
+				bytes: recordingBytes(first.callId).length,
+			});
+
+			// The recording cannot be fetched: the delivery is answered 200 and runs once all the same.
+			const failingId = newCallId('rec-404');
+			stack.sandbox.seed({ calls: [{ callId: failingId }] });
+			stack.sandbox.addFault({ path: `/recordings/${failingId}.mp3`, status: 404 });
+			const call = stack.sandbox
+				.state()
+				.calls.find((c: { callId: string }) => c.callId === failingId);
+			const { results } = await stack.sandbox.deliver({
+				webhookId: (await registrationOf(on)).webhookId,
+				data: call,
+			});
+			expect(results[0].status).toBe(200);
+			const failed = (await executionsFor(on, [failingId])).filter(
+				(e) => callIdOf(e) === failingId,
+			);
+			expect(failed).toHaveLength(1);
+			const [failedItem] = failed[0].data.resultData.runData[TRIGGER][0].data.main[0];
+			expect(failedItem.binary).toBeUndefined();
+			expect(failedItem.json.recordingError).toBe(
+				`No recording file at ${stack.sandbox.url}/recordings/${failingId}.mp3 (HTTP 404): it may have been deleted or its link has expired; get the call again for its current recording URL`,
+			);
+
+			// How long VoxPria waits for the 200, with the option off and on: medians of 7 each.
+			const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
+			const times = { off: [] as number[], on: [] as number[] };
+			for (let i = 0; i < 7; i++) {
+				times.off.push((await deliverCall(off, `t-off-${i}`)).ms);
+				times.on.push((await deliverCall(on, `t-on-${i}`)).ms);
+			}
+			console.log(
+				`Download Recording in n8n 2.40.7: median time to VoxPria's 200 over 7 deliveries: off ${median(times.off)} ms, on ${median(times.on)} ms (3.4 kB recording on the sandbox)`,
+			);
+			expect(median(times.on)).toBeLessThan(4_000);
+		} finally {
+			for (const live of [on, off]) {
+				await stack.n8n.deactivate(live.id);
+				await stack.n8n.waitForUnpublished(live.id);
+			}
+		}
+	}, 180_000);
 
 	it('6. deactivation removes the registration; 5 activate/deactivate cycles never hold more than one', async () => {
 		await stack.n8n.deactivate(main.id);

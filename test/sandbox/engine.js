@@ -35,6 +35,7 @@ const { makeFault, takeFault, applyFault } = require('./faults');
 const { isSigningForm } = require('./signedForms');
 const { broadcast, deliver, emit } = require('./deliveries');
 const { seed } = require('./seed');
+const { recordingName, serveRecording } = require('./recordings');
 
 /** @typedef {import('./types').Settings} Settings */
 /** @typedef {import('./types').Db} Db */
@@ -174,10 +175,12 @@ class Engine {
 		if (raw.tooLarge) {
 			return reply(413, failure('Request body too large (limit 1 MB)'), { Connection: 'close' });
 		}
-		if (ctx.path !== '/api/v1' && !ctx.path.startsWith('/api/v1/')) {
+		const recording = recordingName(ctx.path) !== undefined;
+		if (!recording && ctx.path !== '/api/v1' && !ctx.path.startsWith('/api/v1/')) {
 			return reply(404, failure('Not found'));
 		}
 		if (!this.authorised(ctx.req)) return reply(401, failure('Invalid API key'));
+		if (recording) return serveRecording(this, ctx, res, entry);
 		if (!raw.json) return reply(400, failure('Invalid JSON body'));
 
 		const match = matchRoute(ctx.method, ctx.path);
@@ -258,7 +261,7 @@ class Engine {
 				broadcast(this, 'call.started', publicCall(call), true);
 			},
 			() => {
-				finishCall(call, finalStatusFor(call.toNumber), LIVE_CALL_DURATION_S, isoNow());
+				finishCall(call, finalStatusFor(call.toNumber), LIVE_CALL_DURATION_S, isoNow(), this.url);
 				this.db.credits = Math.max(0, this.db.credits - creditsFor(call));
 				broadcast(this, eventForFinal(call.status), publicCall(call), true);
 			},
@@ -292,7 +295,7 @@ class Engine {
 			throw new HttpError(400, 'completedAt must be an ISO date');
 		}
 		call.startedAt ??= call.createdAt;
-		finishCall(call, status, LIVE_CALL_DURATION_S, completedAt);
+		finishCall(call, status, LIVE_CALL_DURATION_S, completedAt, this.url);
 		broadcast(this, eventForFinal(call.status), publicCall(call), true);
 		return publicCall(call);
 	}

@@ -47,7 +47,7 @@ function readBody(req, limit) {
 }
 
 /**
- * @param {ServerResponse} res @param {number} status @param {string} text
+ * @param {ServerResponse} res @param {number} status @param {string | Buffer} text
  * @param {Record<string, string>} headers
  */
 function writeRaw(res, status, text, headers) {

@@ -47,15 +47,17 @@ const creditsFor = (call) =>
 	call.status === 'completed' && call.duration ? Math.ceil(call.duration / 60) : 0;
 
 /**
- * Sets the final status and the fields that go with it.
+ * Sets the final status and the fields that go with it. A completed call's recording is served by
+ * the sandbox itself, at `<sandbox>/recordings/<callId>.mp3` (recordings.js).
  * @param {Call} call @param {string} status @param {number} durationS @param {string} completedAt
+ * @param {string} sandboxUrl
  */
-function finishCall(call, status, durationS, completedAt) {
+function finishCall(call, status, durationS, completedAt, sandboxUrl) {
 	const completed = status === 'completed';
 	call.status = status;
 	call.completedAt = completedAt;
 	call.duration = completed ? durationS : 0;
-	call.recording = completed ? `https://app.voxpria.com/recordings/${call.callId}.mp3` : null;
+	call.recording = completed ? `${sandboxUrl}/recordings/${call.callId}.mp3` : null;
 	call.transcript = completed ? TRANSCRIPT : null;
 	call.outcome = completed ? 'successful' : status;
 }

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { ensureCert } from '../e2e/lib/tls';
-import { startSandbox } from './server';
+import { recordingBytes, startRecordingHost, startSandbox } from './server';
 import { pythonDumps as pythonsOwnDumps } from '../helpers/python';
 import { pythonDumps } from './signedForms';
 import { hmacHex, sign, signTimestamped } from './signing';
@@ -557,7 +557,7 @@ describe('calls and signed deliveries', () => {
 			'completedAt',
 			'createdAt',
 		]);
-		expect(call.recording).toMatch(/^https:\/\//);
+		expect(call.recording).toBe(`${sb.url}/recordings/${created[0]}.mp3`);
 		expect(call.startedAt).toEqual(expect.any(String));
 		expect(call.completedAt).toEqual(expect.any(String));
 
@@ -1140,6 +1140,78 @@ describe('credits, usage and agents', () => {
 			const missing = await api(sb, 'GET', urlPath);
 			expect([missing.status, missing.json.error]).toEqual([404, 'Agent not found']);
 		}
+	});
+});
+
+describe('recordings', () => {
+	test('a completed call has its recording on the sandbox: a small MP3, with the API key only', async () => {
+		sb.seed({ calls: [{ callId: 'call_rec1' }, { callId: 'call_busy', status: 'busy' }] });
+		const call = (await api(sb, 'GET', '/calls/call_rec1')).json.data;
+		expect(call.recording).toBe(`${sb.url}/recordings/call_rec1.mp3`);
+		expect((await api(sb, 'GET', '/calls/call_busy')).json.data.recording).toBeNull();
+
+		const res = await fetch(call.recording, { headers: { Authorization: `Bearer ${KEY}` } });
+		expect(res.status).toBe(200);
+		expect(res.headers.get('content-type')).toBe('audio/mpeg');
+		expect(res.headers.get('content-disposition')).toBe('attachment; filename="call_rec1.mp3"');
+		const bytes = Buffer.from(await res.arrayBuffer());
+		expect(bytes.equals(recordingBytes('call_rec1'))).toBe(true);
+		// An ID3v2.3 tag, then MPEG-1 Layer III frames.
+		expect(bytes.subarray(0, 3).toString()).toBe('ID3');
+		expect(bytes.includes(Buffer.from([0xff, 0xfb, 0x90, 0x64]))).toBe(true);
+		expect(bytes.length).toBe(recordingBytes('call_rec1').length);
+		expect(recordingBytes('call_other').equals(bytes)).toBe(false);
+
+		const wrong = await request(sb, 'GET', '/recordings/call_rec1.mp3', undefined, {});
+		expect([wrong.status, wrong.json]).toEqual([401, { success: false, error: 'Invalid API key' }]);
+		expect((await request(sb, 'GET', '/recordings/call_busy.mp3')).status).toBe(404);
+		expect((await request(sb, 'GET', '/recordings/nope.mp3')).json).toEqual({
+			success: false,
+			error: 'Recording not found',
+		});
+		expect(sb.requests().map((r) => [r.path, r.status])).toEqual([
+			['/api/v1/calls/call_rec1', 200],
+			['/api/v1/calls/call_busy', 200],
+			['/recordings/call_rec1.mp3', 200],
+			['/recordings/call_rec1.mp3', 401],
+			['/recordings/call_busy.mp3', 404],
+			['/recordings/nope.mp3', 404],
+		]);
+	});
+
+	test('faults apply to recordings; recordingFrames sets their size', async () => {
+		sb.seed({ calls: [{ callId: 'call_rec2' }] });
+		sb.addFault({ path: '/recordings/call_rec2.mp3', status: 403, body: 'Forbidden' });
+		expect((await request(sb, 'GET', '/recordings/call_rec2.mp3')).status).toBe(403);
+		expect((await request(sb, 'GET', '/recordings/call_rec2.mp3')).status).toBe(200);
+
+		const big = await startSandbox({ recordingFrames: 380 });
+		cleanups.push(() => big.close());
+		big.seed({ calls: [{ callId: 'call_long' }] });
+		const res = await fetch(`${big.url}/recordings/call_long.mp3`, {
+			headers: { 'X-API-Key': big.apiKey },
+		});
+		expect(Buffer.from(await res.arrayBuffer()).length).toBe(
+			recordingBytes('call_long', 380).length,
+		);
+	});
+
+	test('a second recording host serves any call without a key, keeps headers, answers as told', async () => {
+		const host = await startRecordingHost();
+		cleanups.push(() => host.close());
+		expect(host.url).not.toBe(sb.url);
+		const res = await fetch(`${host.url}/recordings/call_x.mp3`, { headers: { 'X-Test': '1' } });
+		expect(res.headers.get('content-type')).toBe('audio/mpeg');
+		expect(Buffer.from(await res.arrayBuffer()).equals(recordingBytes('call_x'))).toBe(true);
+		host.answer('/recordings/moved.mp3', { status: 302, headers: { Location: '/elsewhere' } });
+		const moved = await fetch(`${host.url}/recordings/moved.mp3`, { redirect: 'manual' });
+		expect([moved.status, moved.headers.get('location')]).toEqual([302, '/elsewhere']);
+		expect(host.seen.map((r) => [r.path, r.headers['x-test']])).toEqual([
+			['/recordings/call_x.mp3', '1'],
+			['/recordings/moved.mp3', undefined],
+		]);
+		host.reset();
+		expect(host.seen).toEqual([]);
 	});
 });
 

@@ -39,7 +39,7 @@ function seed(sb, spec) {
 	for (const a of listOf(s.agents, 'agents')) sb.db.agents.push(makeAgent(a));
 	for (const w of listOf(s.webhooks, 'webhooks')) sb.db.webhooks.push(seedWebhook(w));
 	if (typeof s.calls === 'number') generateCalls(sb, intOption(s.calls, 'calls', 0, 0));
-	else for (const c of listOf(s.calls, 'calls')) sb.db.calls.push(seedCall(c));
+	else for (const c of listOf(s.calls, 'calls')) sb.db.calls.push(seedCall(c, sb.url));
 	if (typeof s.contacts === 'number') generateContacts(sb, intOption(s.contacts, 'contacts', 0, 0));
 	else for (const c of listOf(s.contacts, 'contacts')) sb.db.contacts.push(makeContact(c));
 	if (s.credits !== undefined) {
@@ -76,6 +76,7 @@ function generateCalls(sb, n) {
 			finalStatusFor(call.toNumber),
 			duration,
 			new Date(created + 5000 + duration * 1000).toISOString(),
+			sb.url,
 		);
 		sb.db.calls.push(call);
 	}
@@ -119,9 +120,9 @@ function seedWebhook(w) {
 /**
  * Seeded calls are stored as given and never run their lifecycle. Missing fields describe a
  * finished call (completed unless another status is given), created now.
- * @param {Partial<Call>} c @returns {Call}
+ * @param {Partial<Call>} c @param {string} sandboxUrl @returns {Call}
  */
-function seedCall(c) {
+function seedCall(c, sandboxUrl) {
 	/** @type {Call} */
 	const call = {
 		...newCall({ agentId: 'agt_sales', toNumber: '+14155551234' }),
@@ -130,7 +131,7 @@ function seedCall(c) {
 	};
 	if (!FINAL_STATUSES.includes(call.status)) return call;
 	const finished = { ...call };
-	finishCall(finished, call.status, c.duration ?? LIVE_CALL_DURATION_S, call.createdAt);
+	finishCall(finished, call.status, c.duration ?? LIVE_CALL_DURATION_S, call.createdAt, sandboxUrl);
 	return { ...finished, startedAt: call.createdAt, ...c };
 }
 

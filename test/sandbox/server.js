@@ -17,6 +17,7 @@
 
 const { Engine } = require('./engine');
 const { SEED_AGENTS, TRANSCRIPT } = require('./constants');
+const { FRAMES_PER_SECOND, recordingBytes, startRecordingHost } = require('./recordings');
 
 /** @typedef {import('./types').SandboxOptions} SandboxOptions */
 /** @typedef {import('./types').Settings} Settings */
@@ -36,6 +37,7 @@ function settings(options = {}) {
 		requireHttps: options.requireHttps ?? false,
 		log: options.log ?? false,
 		signing: options.signing ?? 'raw',
+		recordingFrames: options.recordingFrames ?? 8,
 	};
 }
 
@@ -67,4 +69,11 @@ async function startSandbox(options) {
 	};
 }
 
-module.exports = { startSandbox, SEED_AGENTS, TRANSCRIPT };
+module.exports = {
+	startSandbox,
+	startRecordingHost,
+	recordingBytes,
+	FRAMES_PER_SECOND,
+	SEED_AGENTS,
+	TRANSCRIPT,
+};

@@ -19,6 +19,8 @@
  * @property {boolean} [log] one line per request and delivery on stderr
  * @property {string | string[]} [signing] how new webhooks' deliveries are signed (signedForms.js):
  *   one form, or several given to new webhooks in turn; default "raw"
+ * @property {number} [recordingFrames] MPEG frames in each served recording (recordings.js);
+ *   default 8 (3.4 kB); 38 frames make a second of 128 kbit/s audio
  */
 
 /** @typedef {Required<SandboxOptions>} Settings */

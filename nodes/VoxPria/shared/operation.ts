@@ -1,10 +1,26 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryKeyData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
 
-/** Runs one operation for one input item; returns one record or a list (one output item each). */
+/** One output item with a file besides its JSON (Download Recording). */
+export class ItemWithBinary {
+	constructor(
+		readonly json: IDataObject,
+		readonly binary: IBinaryKeyData,
+	) {}
+}
+
+/**
+ * Runs one operation for one input item; returns one record or a list (one output item each), or
+ * an item with binary data.
+ */
 export type ItemOperation = (
 	this: IExecuteFunctions,
 	itemIndex: number,
-) => Promise<IDataObject | IDataObject[]>;
+) => Promise<IDataObject | IDataObject[] | ItemWithBinary>;
 
 /** Runs one operation over all input items at once (bulk import). */
 export type BulkOperation = (this: IExecuteFunctions) => Promise<INodeExecutionData[]>;

@@ -84,7 +84,7 @@ describe('VoxPria node description', () => {
 		}
 		expect(operations).toEqual({
 			agent: ['get', 'getFlow', 'getAll'],
-			call: ['get', 'getAll', 'create'],
+			call: ['downloadRecording', 'get', 'getAll', 'create'],
 			contact: ['create', 'createMany', 'delete', 'getAll', 'update'],
 			credit: ['getBalance', 'getUsage'],
 			webhook: ['create', 'delete', 'getAll'],
@@ -108,6 +108,13 @@ describe('VoxPria node description', () => {
 		]);
 		expect(shownFor('call', 'get')).toEqual(['callId']);
 		expect(shownFor('call', 'getAll')).toEqual(['returnAll', 'limit', 'filters']);
+		expect(shownFor('call', 'downloadRecording')).toEqual([
+			'recordingSource',
+			'callId',
+			'recordingUrl',
+			'binaryPropertyName',
+			'downloadOptions',
+		]);
 		expect(shownFor('contact', 'create')).toEqual([
 			'phone',
 			'firstName',

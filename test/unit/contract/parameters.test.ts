@@ -12,8 +12,16 @@ describe('public contract: node types, parameters and credential fields', () => 
 
 	/** Parameters added since 0.1.0: new options inside a collection leave saved workflows intact. */
 	const ADDED: Record<keyof typeof pinned, string[]> = {
-		voxPria: [],
-		voxPriaTrigger: ['options.replayWindowHours'],
+		// Call → Download Recording (issue 22).
+		voxPria: [
+			'recordingSource',
+			'callId#2',
+			'recordingUrl',
+			'binaryPropertyName',
+			'downloadOptions',
+			'downloadOptions.sendKeyToOtherHosts',
+		],
+		voxPriaTrigger: ['options.downloadRecording', 'options.replayWindowHours'],
 		voxPriaApi: [],
 	};
 	/**
@@ -22,7 +30,7 @@ describe('public contract: node types, parameters and credential fields', () => 
 	 */
 	const NEW_EVENTS = ['call.answered', 'call.ended', 'campaign.completed', 'credit.low'];
 	const ADDED_OPTIONS: Record<keyof typeof pinned, Record<string, string[]>> = {
-		voxPria: { events: NEW_EVENTS },
+		voxPria: { events: NEW_EVENTS, 'operation#2': ['downloadRecording'] },
 		voxPriaTrigger: { events: NEW_EVENTS },
 		voxPriaApi: {},
 	};

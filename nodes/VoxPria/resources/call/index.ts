@@ -2,11 +2,13 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import type { ItemOperation } from '../../shared/operation';
 import * as create from './create';
+import * as downloadRecording from './downloadRecording';
 import * as get from './get';
 import * as getAll from './getAll';
 
 export const callOperations: Record<string, ItemOperation> = {
 	create: create.execute,
+	downloadRecording: downloadRecording.execute,
 	get: get.execute,
 	getAll: getAll.execute,
 };
@@ -19,6 +21,13 @@ export const callDescription: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['call'] } },
 		options: [
+			{
+				name: 'Download Recording',
+				value: 'downloadRecording',
+				description:
+					"Download a finished call's recording (by call ID or recording URL) as a file for the next nodes",
+				action: 'Download a call recording',
+			},
 			{
 				name: 'Get',
 				value: 'get',
@@ -45,4 +54,5 @@ export const callDescription: INodeProperties[] = [
 	...create.description,
 	...get.description,
 	...getAll.description,
+	...downloadRecording.description,
 ];
