@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals -- dev-only code, held to eslint.dev.config.mjs instead (CONTRIBUTING.md) */
 /**
  * The example workflows in examples/ inside a real n8n 2.40.7: each one imports with node types
  * and versions n8n knows, activates, and does its job once against the VoxPria sandbox.
