@@ -7,6 +7,7 @@ import {
 	type Execution,
 	executionError,
 	nodeOutput,
+	pollsSeen,
 	postToWebhook,
 	type Stack,
 	startStack,
@@ -277,13 +278,7 @@ describe('example workflows in a real n8n', () => {
 
 	it('ended-calls-log-polling: each call that ends is logged once by the next poll, failed ones marked for follow-up', async () => {
 		const workflowId = ids['ended-calls-log-polling'];
-		const polls = () =>
-			stack.sandbox
-				.requests()
-				.filter(
-					(request: { method: string; path: string }) =>
-						request.method === 'GET' && request.path === '/api/v1/calls',
-				).length;
+		const polls = () => pollsSeen(stack);
 		// n8n refuses poll intervals under a minute but polls at every activation: publishing again is
 		// the test's "next poll".
 		const poll = async () => {

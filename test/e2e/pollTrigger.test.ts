@@ -12,6 +12,7 @@ import { POLL_TRIGGER_TYPE } from '../helpers/nodeTypes';
 import {
 	type Execution,
 	nodeOutput,
+	pollsSeen,
 	type Stack,
 	STACK_TIMEOUT,
 	startStack,
@@ -74,13 +75,7 @@ describe('VoxPria Poll Trigger in a real n8n', () => {
 		const body = (await res.json()) as { callId?: string; data?: { callId: string } };
 		return body.callId ?? (body.data?.callId as string);
 	};
-	const polls = () =>
-		stack.sandbox
-			.requests()
-			.filter(
-				(request: { method: string; path: string }) =>
-					request.method === 'GET' && request.path === '/api/v1/calls',
-			).length;
+	const polls = () => pollsSeen(stack);
 	/** Waits for the poll n8n makes at activation or start (one more listing of calls). */
 	const untilPolled = async (before: number) =>
 		stack.n8n.waitFor(async () => polls() > before, {

@@ -218,6 +218,16 @@ export interface Execution {
 	data?: any;
 }
 
+/** How many times the sandbox was asked for its call list: each poll of the Poll Trigger asks. */
+export function pollsSeen(stack: Stack): number {
+	return stack.sandbox
+		.requests()
+		.filter(
+			(request: { method: string; path: string }) =>
+				request.method === 'GET' && request.path === '/api/v1/calls',
+		).length;
+}
+
 /** The JSON of the items a node output in an execution (its first run, first output). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function nodeOutput(execution: Execution, nodeName: string): Array<Record<string, any>> {
