@@ -5,7 +5,7 @@
  * `oldest`, or an exact version with a lock folder; default `main`). The full suites in test/e2e
  * and test/reliability run on the main version; CI runs this file on every other version the
  * README claims. Compact on purpose (under a minute warm): one n8n, one trigger workflow, one
- * action workflow.
+ * action workflow, one poll workflow.
  *
  *   VOXPRIA_N8N_VERSION=oldest npm run test:compat
  *
@@ -26,6 +26,7 @@ import {
 	actionNode,
 	type Execution,
 	nodeOutput,
+	pollsSeen,
 	postToWebhook,
 	productionUrl,
 	REPO,
@@ -36,6 +37,7 @@ import {
 	waitForExecutions,
 	webhookWorkflow,
 } from '../e2e/stack';
+import { POLL_TRIGGER_TYPE } from '../helpers/nodeTypes';
 import { decodeMemory } from '../reliability/lib/builtTrigger';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -47,6 +49,7 @@ const { startSandbox } = require('../sandbox/server') as typeof import('../sandb
 
 const VERSION = resolveN8nVersion();
 const TRIGGER = 'VoxPria Trigger';
+const POLL = 'VoxPria Poll Trigger';
 
 let sequence = 0;
 const newCallId = (label: string) =>
@@ -116,12 +119,13 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 		expect(settings.versionCli).toBe(VERSION);
 	});
 
-	it('loads the packed package: both node types, the AI tool variant and the credential type', async () => {
+	it('loads the packed package: the three node types, the AI tool variant and the credential type', async () => {
 		const names = (await stack.n8n.nodeTypes()).map((type: { name: string }) => type.name);
 		expect(names).toEqual(
 			expect.arrayContaining([
 				'n8n-nodes-voxpria.voxPria',
 				'n8n-nodes-voxpria.voxPriaTrigger',
+				'n8n-nodes-voxpria.voxPriaPollTrigger',
 				'n8n-nodes-voxpria.voxPriaTool',
 			]),
 		);
@@ -245,6 +249,55 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 			await stack.n8n.deactivate(created.id);
 		}
 	}, 120_000);
+
+	it('the Poll Trigger emits nothing old at its first poll, then a call that ended since, once', async () => {
+		const old = '+14155550190';
+		const fresh = '+14155550191';
+		stack.sandbox.seed({ calls: [{ status: 'completed', toNumber: old }] });
+		const created = await stack.n8n.createWorkflow({
+			name: 'VoxPria compat: poll trigger',
+			nodes: [
+				{
+					id: 'poll',
+					name: POLL,
+					type: POLL_TRIGGER_TYPE,
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: {
+						pollTimes: { item: [{ mode: 'everyHour' }] },
+						triggerOn: ['completed', 'failed'],
+						options: {},
+					},
+					credentials: { voxPriaApi: stack.credential },
+				},
+			],
+			connections: {},
+			settings: { executionOrder: 'v1' },
+		});
+		// n8n polls once at each activation; waiting on the sandbox's call listings works on every 2.x.
+		const publishAndPoll = async () => {
+			const before = pollsSeen(stack);
+			await stack.n8n.activate(created.id);
+			await stack.n8n.waitFor(async () => pollsSeen(stack) > before, {
+				timeoutMs: 60_000,
+				description: 'a poll of GET /api/v1/calls',
+			});
+		};
+		try {
+			await publishAndPoll();
+			await new Promise((resolve) => setTimeout(resolve, 2_000));
+			expect(await stack.n8n.executions({ workflowId: created.id })).toHaveLength(0);
+
+			stack.sandbox.seed({ calls: [{ status: 'completed', toNumber: fresh }] });
+			await stack.n8n.deactivate(created.id);
+			await publishAndPoll();
+			const [execution] = await waitForExecutions(stack, created.id, (list) => list.length >= 1);
+			expect(execution.status).toBe('success');
+			expect(nodeOutput(execution, POLL).map((call) => call.toNumber)).toEqual([fresh]);
+		} finally {
+			await stack.n8n.deactivate(created.id);
+		}
+	}, 180_000);
 
 	it('deactivation removes the registration (and only it)', async () => {
 		await stack.n8n.deactivate(workflowId);
