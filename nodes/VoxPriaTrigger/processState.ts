@@ -31,6 +31,10 @@ export interface TriggerState {
 	youngest?: { ageMs: number; at: number };
 	/** The last question to VoxPria whether a registration is still there (republishGuard.ts). */
 	registrationCheck?: { webhookId: string; at: number; present: Promise<boolean> };
+	/** The newest signed time of a delivery with a valid signature seen here (republishGuard.ts). */
+	newestSignedAt?: number;
+	/** The listings this process may still make to confirm a registration (republishGuard.ts). */
+	askBucket?: { tokens: number; at: number };
 	/** A registration VoxPria no longer holds: requests that loaded it must not save it back. */
 	retiredWebhookId?: string;
 	/**

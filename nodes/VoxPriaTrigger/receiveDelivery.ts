@@ -9,7 +9,7 @@ import { attachRecording } from './recordingItem';
 import { memoryWith, observeRegistration, triggerScope, triggerState } from './processState';
 import { requestFacts, writeLines } from './refusalLog';
 import { selectedEvents } from './registration';
-import { mayWriteBack } from './republishGuard';
+import { mayWriteBack, noteSignedDelivery } from './republishGuard';
 import { readRawBody } from './requestBody';
 import { readRegistration, readSavedMemory, readWriter, storedNodeData } from './storedState';
 import { VOXPRIA_HEADER, WEBHOOK_HEADER } from './verifySignature';
@@ -80,8 +80,10 @@ export async function receiveDelivery(context: IWebhookFunctions): Promise<IWebh
 				rules,
 			)
 		: raw;
+	if (verdict.accepted || verdict.signed) noteSignedDelivery(state, verdict.signedAt);
 	writeLines(context.logger, state.refusals.due(now));
-	const mayWrite = () => mayWriteBack(context, state, loaded, newest, verdict.signedAt, now);
+	const mayWrite = (patient = true) =>
+		mayWriteBack(context, state, loaded, newest, verdict.signedAt, now, patient);
 
 	const answer = async (refused: Refused): Promise<IWebhookResponseData> => {
 		if (refused.reason) {
@@ -89,7 +91,8 @@ export async function receiveDelivery(context: IWebhookFunctions): Promise<IWebh
 			writeLines(context.logger, state.refusals.note(refused as Required<Refused>, facts, now));
 		}
 		if (refused.secretMismatch) await healIfOutdated(context, state, stored, newest, now);
-		else if (refused.signed && (await mayWrite())) saveNewestKnown(stored, state, loaded, memory);
+		else if (refused.signed && (await mayWrite(false)))
+			saveNewestKnown(stored, state, loaded, memory);
 		// Nothing to run: answer here, so n8n records no execution.
 		const response = context.getResponseObject();
 		for (const [name, value] of Object.entries(refused.headers ?? {})) {

@@ -7,10 +7,9 @@
  *
  * After each re-publish a fresh delivery, signed with the secret VoxPria now holds, must be
  * accepted and run, at once. In one n8n process the process that re-publishes knows the new
- * registration; in queue mode a webhook process that began a request before the re-publish asks
- * VoxPria whether the registration it loaded is still there before it saves, and does not write
- * it back if not (nodes/VoxPriaTrigger/republishGuard.ts). Requests in flight for less than that
- * guard's threshold can still write it back under continuous load; the trigger then heals itself
+ * registration; in queue mode a request that may have begun before the re-publish saves only once
+ * that is known to be safe (nodes/VoxPriaTrigger/republishGuard.ts). Requests in flight for less than
+ * that guard's threshold can still write it back under continuous load; the trigger then heals itself
  * (outdatedRegistration.ts): the statistical test measures how often, how long that took and how
  * many deliveries it refused meanwhile.
  */
@@ -173,8 +172,8 @@ export function describeRepublish(
 					refusedBeforeAccepted: fresh.refused,
 					msUntilAccepted: fresh.ms,
 				});
-				// Also in queue mode: the request that loaded the old registration found out from VoxPria
-				// that it was replaced, and did not write it back (nodes/VoxPriaTrigger/republishGuard.ts).
+				// Also in queue mode: the request that loaded the old registration did not write it back
+				// (nodes/VoxPriaTrigger/republishGuard.ts).
 				expect(fresh.refused).toBe(0);
 				// The registration that stays is the only one at VoxPria.
 				expect(await registrationsFor(stack, url)).toHaveLength(1);

@@ -35,6 +35,12 @@ function newProcess(): { harness: Harness; state: ProcessStateModule } {
 	return { harness, state };
 }
 
+/**
+ * Dated 2 s ahead: however long the slow delivery takes, the trigger cannot tell it was in flight
+ * across the re-publish, and writes the old registration back (what the heal tests start from).
+ */
+const aheadPayload = () => payload({ timestamp: new Date(Date.now() + 2_000).toISOString() });
+
 function payload(overrides: IDataObject = {}): IDataObject {
 	return {
 		event: 'call.completed',
@@ -250,7 +256,7 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		const { main, one, two } = await activeWithTwoWebhookProcesses();
 		const oldSecret = currentSecret();
 		let newSecret = '';
-		const status = await deliverSlowly(one.url, payload(), oldSecret, async () => {
+		const status = await deliverSlowly(one.url, aheadPayload(), oldSecret, async () => {
 			await lifecycle(main, 'delete');
 			await activate(main);
 			newSecret = currentSecret();
@@ -271,7 +277,7 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		const one = await receiverIn(newProcess());
 		await activate(main);
 		const oldSecret = currentSecret();
-		const status = await deliverSlowly(one.url, payload(), oldSecret, async () => {
+		const status = await deliverSlowly(one.url, aheadPayload(), oldSecret, async () => {
 			await lifecycle(main, 'delete');
 			await activate(main);
 		});
@@ -290,6 +296,67 @@ describe('VoxPria Trigger across n8n processes sharing one database', () => {
 		expect((await deliver(one.url, payload(), healed[0].secret)).status).toBe(200);
 		expect(one.started).toHaveLength(2);
 	}, 40_000);
+
+	// A publish in n8n's queue mode completes in about 0.4 s (measured in test/scale/queue.test.ts).
+	const PUBLISH_MS = 400;
+	/** Looks at VoxPria's webhooks: each starts at page 1 (paging.ts may ask for page 2 too). */
+	const listings = () =>
+		(sandbox.requests() as Array<{ method: string; path: string; query?: IDataObject }>).filter(
+			(request) =>
+				request.method === 'GET' &&
+				request.path === '/api/v1/webhooks' &&
+				String(request.query?.page ?? '1') === '1',
+		).length;
+
+	it('queue mode: a delivery in flight across a 0.4 s re-publish asks VoxPria, does not write the old registration back, and the next delivery with the new secret runs at once', async () => {
+		const main = newProcess();
+		const one = await receiverIn(newProcess());
+		await activate(main);
+		// A delivery as usual first: the process learns how young deliveries are.
+		expect((await deliver(one.url, payload(), currentSecret())).status).toBe(200);
+		const oldSecret = currentSecret();
+		let listed = 0;
+		const status = await deliverSlowly(one.url, payload(), oldSecret, async () => {
+			await lifecycle(main, 'delete');
+			await activate(main);
+			await sleep(PUBLISH_MS);
+			listed = listings();
+		});
+		expect(status).toBe(200);
+		// Nothing newer came meanwhile, so it asked VoxPria once, and did not save.
+		expect(listings()).toBe(listed + 1);
+		const [current] = await registrations();
+		expect(currentSecret()).toBe(current.secret);
+		expect(currentSecret()).not.toBe(oldSecret);
+		expect((await deliver(one.url, payload(), current.secret)).status).toBe(200);
+		expect(one.started).toHaveLength(3);
+		// The delivery that did not save is in the saved memory since the next save.
+		expect(decodeMemory(store.node().seen)?.entries).toHaveLength(3);
+	}, 30_000);
+
+	it('queue mode: a slow delivery saves, without asking VoxPria, once a delivery signed after it arrived is seen', async () => {
+		const main = newProcess();
+		const one = await receiverIn(newProcess());
+		await activate(main);
+		const secret = currentSecret();
+		expect((await deliver(one.url, payload(), secret)).status).toBe(200);
+		const listed = listings();
+		const started = Date.now();
+		let answeredAt = 0;
+		const slow = deliverSlowly(one.url, payload(), secret, async () => {
+			await sleep(PUBLISH_MS);
+		}).then((code) => {
+			answeredAt = Date.now();
+			return code;
+		});
+		await sleep(100 + PUBLISH_MS + 100); // the slow one is waiting by now
+		expect((await deliver(one.url, payload(), secret)).status).toBe(200);
+		expect(await slow).toBe(200);
+		expect(answeredAt - started).toBeLessThan(100 + PUBLISH_MS + 700);
+		expect(listings()).toBe(listed);
+		expect(decodeMemory(store.node().seen)?.entries).toHaveLength(3);
+		expect(one.started).toHaveLength(3);
+	}, 30_000);
 
 	it('never writes to the database for forged requests, however many', async () => {
 		const main = newProcess();
