@@ -26,7 +26,9 @@ import {
 	actionNode,
 	type Execution,
 	nodeOutput,
+	POLL_TRIGGER_NODE,
 	pollsSeen,
+	pollWorkflow,
 	postToWebhook,
 	productionUrl,
 	REPO,
@@ -37,7 +39,6 @@ import {
 	waitForExecutions,
 	webhookWorkflow,
 } from '../e2e/stack';
-import { POLL_TRIGGER_TYPE } from '../helpers/nodeTypes';
 import { decodeMemory } from '../reliability/lib/builtTrigger';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -49,7 +50,7 @@ const { startSandbox } = require('../sandbox/server') as typeof import('../sandb
 
 const VERSION = resolveN8nVersion();
 const TRIGGER = 'VoxPria Trigger';
-const POLL = 'VoxPria Poll Trigger';
+const POLL = POLL_TRIGGER_NODE;
 
 let sequence = 0;
 const newCallId = (label: string) =>
@@ -254,26 +255,10 @@ describe(`n8n-nodes-voxpria in n8n ${VERSION}`, () => {
 		const old = '+14155550190';
 		const fresh = '+14155550191';
 		stack.sandbox.seed({ calls: [{ status: 'completed', toNumber: old }] });
-		const created = await stack.n8n.createWorkflow({
-			name: 'VoxPria compat: poll trigger',
-			nodes: [
-				{
-					id: 'poll',
-					name: POLL,
-					type: POLL_TRIGGER_TYPE,
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: {
-						pollTimes: { item: [{ mode: 'everyHour' }] },
-						triggerOn: ['completed', 'failed'],
-						options: {},
-					},
-					credentials: { voxPriaApi: stack.credential },
-				},
-			],
-			connections: {},
-			settings: { executionOrder: 'v1' },
-		});
+		// Hourly: the only polls are the one n8n makes at each activation.
+		const created = await stack.n8n.createWorkflow(
+			pollWorkflow(stack, 'VoxPria compat: poll trigger', 'everyHour'),
+		);
 		// n8n polls once at each activation; waiting on the sandbox's call listings works on every 2.x.
 		const publishAndPoll = async () => {
 			const before = pollsSeen(stack);

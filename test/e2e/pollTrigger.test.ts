@@ -8,11 +8,12 @@
  * that ended while n8n restarted runs once after the restart, and nothing earlier runs again.
  * Run: npm run build && npx jest test/e2e/pollTrigger.test.ts --selectProjects e2e --runInBand
  */
-import { POLL_TRIGGER_TYPE } from '../helpers/nodeTypes';
 import {
 	type Execution,
 	nodeOutput,
+	POLL_TRIGGER_NODE,
 	pollsSeen,
+	pollWorkflow,
 	type Stack,
 	STACK_TIMEOUT,
 	startStack,
@@ -20,30 +21,7 @@ import {
 	waitForExecutions,
 } from './stack';
 
-const NODE = 'VoxPria Poll Trigger';
-
-function pollWorkflow(stack: Stack) {
-	return {
-		name: 'VoxPria e2e poll trigger',
-		nodes: [
-			{
-				id: 'poll',
-				name: NODE,
-				type: POLL_TRIGGER_TYPE,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {
-					pollTimes: { item: [{ mode: 'everyMinute' }] },
-					triggerOn: ['completed', 'failed'],
-					options: {},
-				},
-				credentials: { voxPriaApi: stack.credential },
-			},
-		],
-		connections: {},
-		settings: { executionOrder: 'v1' },
-	};
-}
+const NODE = POLL_TRIGGER_NODE;
 
 /** Every call the workflow's executions emitted, in order, with repeats. */
 function emitted(executions: Execution[]): string[] {
@@ -106,7 +84,9 @@ describe('VoxPria Poll Trigger in a real n8n', () => {
 		async () => {
 			// Calls that ended before the workflow was switched on.
 			await untilEnded([await startCall('+14155550102'), await startCall('+14155550001')]);
-			const created = await stack.n8n.createWorkflow(pollWorkflow(stack));
+			const created = await stack.n8n.createWorkflow(
+				pollWorkflow(stack, 'VoxPria e2e poll trigger'),
+			);
 			workflowId = created.id;
 			const before = polls();
 			await stack.n8n.activate(workflowId);

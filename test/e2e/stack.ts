@@ -8,7 +8,12 @@ import { execFileSync } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 
-import { ACTION_TYPE, TRIGGER_TYPE, TRIGGER_VERSION } from '../helpers/nodeTypes';
+import {
+	ACTION_TYPE,
+	POLL_TRIGGER_TYPE,
+	TRIGGER_TYPE,
+	TRIGGER_VERSION,
+} from '../helpers/nodeTypes';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { ensureRuntime } = require('./lib/runtime') as typeof import('./lib/runtime');
@@ -216,6 +221,32 @@ export interface Execution {
 	stoppedAt: string | null;
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
 	data?: any;
+}
+
+export const POLL_TRIGGER_NODE = 'VoxPria Poll Trigger';
+
+/** A workflow of one VoxPria Poll Trigger for completed and failed calls. */
+export function pollWorkflow(stack: Stack, name: string, mode = 'everyMinute') {
+	return {
+		name,
+		nodes: [
+			{
+				id: 'poll',
+				name: POLL_TRIGGER_NODE,
+				type: POLL_TRIGGER_TYPE,
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {
+					pollTimes: { item: [{ mode }] },
+					triggerOn: ['completed', 'failed'],
+					options: {},
+				},
+				credentials: { voxPriaApi: stack.credential },
+			},
+		],
+		connections: {},
+		settings: { executionOrder: 'v1' },
+	};
 }
 
 /** How many times the sandbox was asked for its call list: each poll of the Poll Trigger asks. */
