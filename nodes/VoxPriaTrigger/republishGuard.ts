@@ -93,7 +93,8 @@ async function askVoxPria(
 	const check = state.registrationCheck;
 	if (check && check.webhookId === webhookId && check.at >= since) return await check.present;
 	// A bounded number of listings: beyond them the delivery reaches the saved memory later.
-	if (!takeAskToken(state, Date.now())) return false;
+	const at = Date.now();
+	if (!takeAskToken(state, at)) return false;
 	const present = isRegistered(context, webhookId).then(
 		(registered) => {
 			if (!registered) state.retiredWebhookId = webhookId;
@@ -108,7 +109,7 @@ async function askVoxPria(
 			return false;
 		},
 	);
-	state.registrationCheck = { webhookId, at: Date.now(), present };
+	state.registrationCheck = { webhookId, at, present };
 	return await present;
 }
 
